@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ashmem: the kernel API differences between the versions the driver
+ * builds on.  This is the only file that tests LINUX_VERSION_CODE; the rest
+ * of the driver calls these helpers.
+ *
+ * Copyright (C) 2026 The ashmem-linux authors
+ */
+#ifndef _ASHMEM_COMPAT_H
+#define _ASHMEM_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/shrinker.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)
+#error "ashmem_linux needs Linux 6.0 or later"
+#endif
+
+/* vm_flags became read-only with setters in 6.3. */
+static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,
+					 unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
+/*
+ * 6.7 replaced the embedded struct shrinker with shrinker_alloc(); the
+ * driver keeps a pointer either way.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+ashmem_shrinker_create(const struct shrinker *tmpl, const char *name)
+{
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return NULL;
+	s->count_objects = tmpl->count_objects;
+	s->scan_objects = tmpl->scan_objects;
+	s->seeks = tmpl->seeks;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void ashmem_shrinker_destroy(struct shrinker *s)
+{
+	shrinker_free(s);
+}
+#else
+static inline struct shrinker *
+ashmem_shrinker_create(struct shrinker *tmpl, const char *name)
+{
+	return register_shrinker(tmpl, "%s", name) ? NULL : tmpl;
+}
+
+static inline void ashmem_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);
+}
+#endif
+
+#endif /* _ASHMEM_COMPAT_H */
