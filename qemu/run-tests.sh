@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's kernel under QEMU with a busybox initramfs that holds the
+# ashmem module and the test programs, run them, and judge the run.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: $0 [options]
+
+Builds an initramfs (busybox, ashmem_linux.ko, test programs), boots it
+under QEMU and returns the verdict.  The run fails when a test fails, a test
+skips, a program exits non-zero, the guest prints no end-of-run sentinel,
+the guest times out, or the kernel log shows an Oops, BUG, WARNING, KASAN,
+lockdep or general-protection report.  The last line printed is
+"N passed, N failed".
+
+options:
+  -m MODE   test (default): run every test program; run: run the demo
+  -h        this text
+
+settings (environment):
+  KVER      kernel version to boot            (default: qemu/kver.sh)
+  KERNEL    kernel image                      (default: /boot/vmlinuz-\$KVER)
+  MODULE    module to load                    (default: driver/ashmem_linux.ko)
+  SELFTESTS kselftest binaries (+ m32/)       (default: build/selftests/ashmem)
+  LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
+  EXAMPLES  demo programs                     (default: build/guest/examples)
+  MEM       guest memory                      (default: 512M)
+  SMP       guest CPUs                        (default: 2)
+  TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
+  BUILD     work directory for the initramfs and logs (default: build/qemu)
+USAGE
+}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=test
+
+KVER=${KVER:-}
+KERNEL=${KERNEL:-}
+MODULE=${MODULE:-$ROOT/driver/ashmem_linux.ko}
+SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
+LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
+EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
+MEM=${MEM:-512M}
+SMP=${SMP:-2}
+TIMEOUT=${TIMEOUT:-}
+BUILD=${BUILD:-$ROOT/build/qemu}
+
+STAGE=
+cleanup() {
+	if [ -n "$STAGE" ]; then
+		rm -rf "$STAGE"
+	fi
+}
+trap cleanup EXIT
+
+die() {
+	echo "run-tests: $*" >&2
+	exit 1
+}
+
+parse_args() {
+	local opt
+	while getopts "m:h" opt; do
+		case "$opt" in
+		m) MODE=$OPTARG ;;
+		h) usage; exit 0 ;;
+		*) usage >&2; exit 2 ;;
+		esac
+	done
+	case "$MODE" in
+	test) TIMEOUT=${TIMEOUT:-1500} ;;
+	run) TIMEOUT=${TIMEOUT:-300} ;;
+	*) die "unknown mode '$MODE'" ;;
+	esac
+	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
+	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+	[ -r "$KERNEL" ] || die "no kernel image $KERNEL (run 'make deps')"
+	[ -r "$MODULE" ] || die "no module $MODULE (run 'make')"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run 'make deps')"
+	[ -x /bin/busybox ] || die "/bin/busybox missing (run 'make deps')"
+}
+
+# copy_dir SRC DST: copy a directory of programs into the initramfs if it exists.
+copy_dir() {
+	if [ -d "$1" ]; then
+		mkdir -p "$2"
+		cp -a "$1"/. "$2"/
+	fi
+}
+
+build_initramfs() {
+	STAGE=$(mktemp -d "$BUILD/stage.XXXXXX")
+	local root=$STAGE/root
+
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,lib/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$ROOT/qemu/init" "$root/init"
+	chmod 755 "$root/init"
+	cp "$MODULE" "$root/lib/modules/ashmem_linux.ko"
+	if [ "$MODE" = test ]; then
+		copy_dir "$SELFTESTS" "$root/selftests"
+		copy_dir "$LIBTESTS" "$root/libashmem"
+	fi
+	copy_dir "$EXAMPLES" "$root/examples"
+	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
+		cp "$ROOT/build/guest/ashmem-demo" "$root/bin/"
+	fi
+
+	INITRD=$BUILD/initramfs-$MODE.cpio.gz
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$INITRD"
+}
+
+run_guest() {
+	local accel=() cmdline
+	if [ -w /dev/kvm ]; then
+		accel=(-enable-kvm -cpu host)
+	fi
+	cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=$MODE"
+	LOG=$BUILD/serial-$MODE.log
+	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#$ROOT/})"
+	set +e
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" \
+		-m "$MEM" -smp "$SMP" -display none -monitor none -serial stdio \
+		-no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
+		</dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+	QEMU_STATUS=${PIPESTATUS[0]}
+	set -e
+}
+
+# judge: read the serial log and print the verdict; returns non-zero on failure.
+judge() {
+	awk -v mode="$MODE" -v qemu_status="$QEMU_STATUS" '
+	function fail(msg) { problems[++nproblems] = msg }
+	/^ashmem-run: begin / { cur = $4; kind = $3; curfail = 0; ended = 0; next }
+	/^ashmem-run: end / {
+		split($5, kv, "=")
+		if (kv[2] != 0 && curfail == 0) {
+			failed++
+			fail(cur " exited with status " kv[2] " without reporting a failed test")
+		}
+		cur = ""
+		next
+	}
+	/^ashmem-guest: done status=/ { sentinel = 1 }
+	/^ashmem-dmesg: begin/ { in_dmesg = 1 }
+	/^ashmem-dmesg: end/ { in_dmesg = 0 }
+	# kernel log lines, from the console or the final dmesg dump
+	/^\[ *[0-9]+\.[0-9]+\] / || in_dmesg {
+		if ($0 ~ /Oops|BUG:|WARNING:|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|unreferenced object|Call Trace:|Kernel panic/)
+			fail("kernel log: " $0)
+		next
+	}
+	cur != "" && kind == "ksft" && /^ok [0-9]+ / {
+		if ($0 ~ /# SKIP/) { skipped++; fail("skipped in the guest: " cur ": " $0) }
+		else passed++
+		next
+	}
+	cur != "" && kind == "ksft" && /^not ok [0-9]+ / {
+		if ($0 ~ /# SKIP/) { skipped++; fail("skipped in the guest: " cur ": " $0) }
+		else { failed++; curfail++; fail(cur ": " $0) }
+		next
+	}
+	cur != "" && kind == "gtest" && /^\[       OK \] .* \([0-9]+ ms\)$/ { passed++; next }
+	cur != "" && kind == "gtest" && /^\[  FAILED  \] .* \([0-9]+ ms\)$/ { failed++; curfail++; fail(cur ": " $0); next }
+	cur != "" && kind == "gtest" && /^\[  SKIPPED \] .* \([0-9]+ ms\)$/ { skipped++; fail("skipped in the guest: " cur ": " $0); next }
+	END {
+		if (cur != "") { failed++; fail(cur " never finished (guest died or hung)") }
+		if (!sentinel) fail("no end-of-run sentinel: the guest crashed or timed out (qemu status " qemu_status ")")
+		else if (qemu_status != 0) fail("qemu exited with status " qemu_status)
+		if (mode == "test" && passed + failed + skipped == 0) fail("no test ran")
+		for (i = 1; i <= nproblems; i++) print "run-tests: FAIL: " problems[i]
+		# a test that skips in the guest is a failure there
+		line = (passed + 0) " passed, " (failed + skipped) " failed"
+		if (skipped) line = line ", " skipped " skipped"
+		print line
+		exit nproblems > 0 || failed + skipped > 0
+	}' "$LOG"
+}
+
+main() {
+	parse_args "$@"
+	mkdir -p "$BUILD"
+	build_initramfs
+	run_guest
+	if [ "$MODE" = run ]; then
+		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the demo failed (log: $LOG)"
+		judge >/dev/null || { judge | grep '^run-tests: FAIL' >&2; die "the demo run was not clean"; }
+		return 0
+	fi
+	judge
+}
+
+main "$@"
