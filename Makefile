@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ashmem for Linux: the thin orchestrator.  `make help` lists the targets.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+
+# The kernel the guest boots and the module is built for (never uname -r).
+KVER ?= $(shell $(ROOT)/qemu/kver.sh 2>/dev/null)
+export KVER
+
+KSRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
+KSRC := $(BUILD)/ksrc
+
+# Every Debian package the build, the tests and the linters need.
+DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
+	qemu-system-x86 busybox-static cpio xz-utils kmod \
+	build-essential gcc-multilib g++-multilib cmake pkg-config \
+	libgtest-dev libbenchmark-dev libxxhash-dev \
+	flex bison bc libelf-dev libssl-dev perl python3
+
+SELFTESTS_OUT := $(BUILD)/selftests/ashmem
+
+.PHONY: all help deps module selftests test check check-guest run lint \
+	lint-checkpatch lint-kernel-doc lint-w1 install clean
+
+all: module selftests libashmem-all
+
+help:
+	@echo "make deps     install every Debian package the build and tests need"
+	@echo "make          build the module, the selftests and libashmem"
+	@echo "make test     deps, build, then run every test (host and QEMU guest)"
+	@echo "make run      boot the guest and run the two-process demo"
+	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build"
+	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
+	@echo "make clean    remove everything built"
+	@echo "settings: KVER=$(KVER)"
+
+# Quick when everything is there: one dpkg-query, no apt.
+deps:
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PACKAGES) 2>/dev/null \
+		| awk '$$2 == "ii" { ok[$$1] = 1 } END { n = split("$(DEB_PACKAGES)", p, " "); \
+			for (i = 1; i <= n; i++) if (!ok[p[i]]) print p[i] }'); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "deps: all $(words $(DEB_PACKAGES)) packages present"; \
+	fi
+
+module:
+	$(MAKE) -C driver KVER=$(KVER)
+
+selftests:
+	$(MAKE) -C selftests/ashmem OUTPUT=$(SELFTESTS_OUT)
+
+# libashmem's own targets (libashmem, libashmem-test-host, libashmem-guest, ...)
+-include libashmem/libashmem.mk
+ifneq ($(wildcard libashmem/libashmem.mk),)
+libashmem-all: libashmem
+LIBASHMEM_HOST_TEST := libashmem-test-host
+LIBASHMEM_GUEST := libashmem-guest
+else
+libashmem-all:
+endif
+
+# `make test` installs what is missing first, so a fresh machine works.
+test: deps
+	$(MAKE) check
+
+check: all $(LIBASHMEM_HOST_TEST)
+	$(MAKE) check-guest
+
+check-guest: module selftests $(LIBASHMEM_GUEST)
+	qemu/run-tests.sh -m test
+
+run: deps
+	$(MAKE) module $(LIBASHMEM_GUEST)
+	qemu/run-tests.sh -m run
+
+# --- lint -----------------------------------------------------------------
+DRIVER_SOURCES := $(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
+	uapi/linux/ashmem.h
+# ashmem_compat.h exists to hold the version tests that checkpatch warns of;
+# the backing files' fops are a runtime copy of shmem's, so cannot be const.
+CHECKPATCH_IGNORE := FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+
+$(CHECKPATCH): $(KSRC_TARBALL)
+	mkdir -p $(KSRC)
+	tar -xJf $< -C $(KSRC) --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+lint: lint-checkpatch lint-kernel-doc lint-w1
+
+lint-checkpatch: $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --terse --show-types --ignore $(CHECKPATCH_IGNORE) \
+		-f $(filter-out driver/ashmem_compat.h,$(DRIVER_SOURCES))
+	$(CHECKPATCH) --strict --no-tree --terse --show-types \
+		--ignore $(CHECKPATCH_IGNORE),LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f driver/ashmem_compat.h
+
+lint-kernel-doc:
+	@out=$$(/usr/lib/linux-kbuild-6.1/scripts/kernel-doc -none -Werror $(DRIVER_SOURCES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "kernel-doc: clean"
+
+lint-w1:
+	$(MAKE) -C driver clean >/dev/null
+	@out=$$($(MAKE) -C driver KVER=$(KVER) W=1 2>&1); status=$$?; echo "$$out"; \
+	if [ $$status -ne 0 ] || echo "$$out" | grep -q 'warning:'; then \
+		echo "W=1 build is not clean"; exit 1; fi
+
+clean:
+	-$(MAKE) -C driver clean
+	rm -rf $(BUILD)
