@@ -23,7 +23,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
 .PHONY: all help deps module selftests test check check-guest run lint \
-	lint-checkpatch lint-kernel-doc lint-w1 install clean
+	lint-checkpatch lint-kernel-doc lint-w1 install dkms-install clean
 
 all: module selftests libashmem-all
 
@@ -34,6 +34,7 @@ help:
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
+	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
 	@echo "make clean    remove everything built"
 	@echo "settings: KVER=$(KVER)"
 
@@ -79,6 +80,16 @@ check-guest: module selftests $(LIBASHMEM_GUEST)
 run: deps
 	$(MAKE) module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
+
+# The driver as a DKMS source tree: rebuilt for every kernel installed later.
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
+DKMS_SRC := $(DESTDIR)/usr/src/ashmem_linux-$(DKMS_VERSION)
+dkms-install:
+	install -d $(DKMS_SRC)/uapi/linux
+	install -m 644 driver/Kbuild driver/dkms.conf driver/*.c driver/*.h $(DKMS_SRC)/
+	install -m 644 uapi/linux/ashmem.h $(DKMS_SRC)/uapi/linux/
+	dkms add -m ashmem_linux -v $(DKMS_VERSION)
+	dkms install -m ashmem_linux -v $(DKMS_VERSION)
 
 # --- lint -----------------------------------------------------------------
 DRIVER_SOURCES := $(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
