@@ -672,5 +672,3 @@ module_exit(ashmem_exit);
 
 MODULE_DESCRIPTION("Android anonymous shared memory (ashmem) for mainline Linux");
 MODULE_LICENSE("GPL");
-MODULE_ALIAS_MISCDEV(MISC_DYNAMIC_MINOR);
-MODULE_ALIAS("devname:ashmem");
