@@ -43,7 +43,6 @@ TEST(prot_mask_only_narrows)
 				ashmem_assert_set_prot(_metadata, fd, to);
 				ashmem_assert_prot(_metadata, fd, to);
 			} else {
-				TH_LOG("%s -> %s", prot_str(from), prot_str(to));
 				ashmem_fail_set_prot(_metadata, fd, to, EINVAL);
 				ashmem_assert_prot(_metadata, fd, from);
 			}
@@ -117,10 +116,6 @@ TEST_F(masked, mmap_beyond_mask_fails_with_eperm)
 
 			if ((prot & PROT_EXEC) && !dev_allows_exec())
 				allowed = false;
-			TH_LOG("mask %s, %s mmap %s",
-			       prot_str(variant->mask),
-			       flags[i] == MAP_SHARED ? "shared" : "private",
-			       prot_str(prot));
 			if (!allowed) {
 				ashmem_fail_mmap(_metadata, self->fd, len, prot,
 						 flags[i], 0, EPERM);
@@ -151,17 +146,15 @@ TEST_F(masked, mprotect_beyond_mask_fails_with_eacces)
 
 			if ((prot & PROT_EXEC) && !dev_allows_exec())
 				allowed = false;
-			TH_LOG("mask %s, %s mprotect %s",
-			       prot_str(variant->mask),
-			       flags[i] == MAP_SHARED ? "shared" : "private",
-			       prot_str(prot));
-			if (allowed) {
-				ASSERT_EQ(0, mprotect(addr, len, prot));
-				continue;
-			}
 			errno = 0;
-			ASSERT_EQ(-1, mprotect(addr, len, prot));
-			ASSERT_EQ(EACCES, errno);
+			ASSERT_EQ(allowed ? 0 : -1, mprotect(addr, len, prot)) {
+				TH_LOG("mask %s, %s mapping, mprotect %s: %s",
+				       prot_str(variant->mask),
+				       flags[i] == MAP_SHARED ? "shared" : "private",
+				       prot_str(prot), strerror(errno));
+			}
+			if (!allowed)
+				ASSERT_EQ(EACCES, errno);
 		}
 		ASSERT_EQ(0, munmap(addr, len));
 	}

@@ -83,7 +83,6 @@ TEST(mmap_length_is_limited_to_page_aligned_size)
 		int fd = ashmem_create(_metadata, "limits", size);
 		char *addr;
 
-		TH_LOG("size %zu", size);
 		ashmem_fail_mmap(_metadata, fd, max + ps, prot, MAP_SHARED, 0,
 				 EINVAL);
 		ashmem_fail_mmap(_metadata, fd, max + 1, prot, MAP_SHARED, 0,
