@@ -139,8 +139,9 @@ static void assert_get_name_writes_exactly(struct __test_metadata *_metadata,
 	memset(buf, 0xAA, sizeof(buf));
 	ASSERT_EQ(0, ioctl(fd, ASHMEM_GET_NAME, buf));
 	ASSERT_EQ(0, memcmp(buf, expected, len));
-	for (i = len; i < sizeof(buf); i++)
+	for (i = len; i < sizeof(buf); i++) {
 		ASSERT_EQ(0xAA, buf[i]) TH_LOG("byte %zu was written", i);
+	}
 }
 
 TEST(get_name_writes_only_the_name_and_its_nul)

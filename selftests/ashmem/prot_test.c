@@ -153,8 +153,9 @@ TEST_F(masked, mprotect_beyond_mask_fails_with_eacces)
 				       flags[i] == MAP_SHARED ? "shared" : "private",
 				       prot_str(prot), strerror(errno));
 			}
-			if (!allowed)
+			if (!allowed) {
 				ASSERT_EQ(EACCES, errno);
+			}
 		}
 		ASSERT_EQ(0, munmap(addr, len));
 	}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Purging: the kernel may discard unpinned ranges, and does so for all of
+ * them on ASHMEM_PURGE_ALL_CACHES (CAP_SYS_ADMIN) and on
+ * "echo 2 > /proc/sys/vm/drop_caches" (the shrinker).  Purged pages read
+ * back as zeros through shared mappings and read(), pinned pages are never
+ * touched, private mappings are not affected, and PIN reports the loss.
+ * These tests need root (the guest runs them as root).
+ */
+#include "ashmem_helpers.h"
+
+#define AREA_PAGES	6
+#define SEED		30
+
+static int purge_ioctl(struct __test_metadata *_metadata, int fd)
+{
+	int ret = ioctl(fd, ASHMEM_PURGE_ALL_CACHES);
+
+	ASSERT_LE(0, ret) TH_LOG("PURGE_ALL_CACHES: %s", strerror(errno));
+	return ret;
+}
+
+static int purge_drop_caches(struct __test_metadata *_metadata, int fd)
+{
+	(void)fd;
+	ASSERT_EQ(0, write_text_file("/proc/sys/vm/drop_caches", "2")) {
+		TH_LOG("drop_caches: %s", strerror(errno));
+	}
+	return 0;
+}
+
+FIXTURE(purge) {
+	int fd;
+	size_t ps, len;
+	char *addr;
+};
+
+FIXTURE_VARIANT(purge) {
+	int (*purge)(struct __test_metadata *_metadata, int fd);
+};
+
+FIXTURE_VARIANT_ADD(purge, purge_all_caches) {
+	.purge = purge_ioctl,
+};
+
+FIXTURE_VARIANT_ADD(purge, drop_caches) {
+	.purge = purge_drop_caches,
+};
+
+FIXTURE_SETUP(purge)
+{
+	self->ps = page_size();
+	self->len = AREA_PAGES * self->ps;
+	self->fd = ashmem_create(_metadata, "purge", self->len);
+	self->addr = ashmem_assert_mmap(_metadata, self->fd, self->len,
+					PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fill_pattern(self->addr, self->len, SEED);
+}
+
+FIXTURE_TEARDOWN(purge)
+{
+	EXPECT_EQ(0, munmap(self->addr, self->len));
+	EXPECT_EQ(0, close(self->fd));
+}
+
+/* Page @i holds zeros through the mapping and through pread(). */
+static void assert_page_zero(struct __test_metadata *_metadata, int fd,
+			     const char *addr, size_t i)
+{
+	size_t ps = page_size();
+	char *buf = malloc(ps);
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_TRUE(is_zero(addr + i * ps, ps)) {
+		TH_LOG("page %zu still holds data in the mapping", i);
+	}
+	ASSERT_EQ((ssize_t)ps, pread(fd, buf, ps, i * ps));
+	ASSERT_TRUE(is_zero(buf, ps)) TH_LOG("page %zu reads old data", i);
+	free(buf);
+}
+
+/* Page @i still holds the pattern, through the mapping and pread(). */
+static void assert_page_kept(struct __test_metadata *_metadata, int fd,
+			     const char *addr, size_t i)
+{
+	size_t ps = page_size();
+	char *buf = malloc(ps);
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_EQ(-1, pattern_mismatch(addr + i * ps, ps, SEED, i * ps)) {
+		TH_LOG("pinned page %zu changed in the mapping", i);
+	}
+	ASSERT_EQ((ssize_t)ps, pread(fd, buf, ps, i * ps));
+	ASSERT_EQ(-1, pattern_mismatch(buf, ps, SEED, i * ps)) {
+		TH_LOG("pinned page %zu reads changed", i);
+	}
+	free(buf);
+}
+
+TEST_F(purge, unpinned_pages_read_back_as_zeros)
+{
+	const size_t ps = self->ps;
+	const char *state = ".UU.U.";
+	size_t i;
+
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, ps, 2 * ps, 0);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 4 * ps, ps, 0);
+	variant->purge(_metadata, self->fd);
+
+	for (i = 0; i < AREA_PAGES; i++) {
+		if (state[i] == 'U')
+			assert_page_zero(_metadata, self->fd, self->addr, i);
+		else
+			assert_page_kept(_metadata, self->fd, self->addr, i);
+	}
+}
+
+TEST_F(purge, pinned_pages_are_never_touched)
+{
+	size_t i;
+
+	variant->purge(_metadata, self->fd);
+	variant->purge(_metadata, self->fd);
+	for (i = 0; i < AREA_PAGES; i++)
+		assert_page_kept(_metadata, self->fd, self->addr, i);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_NOT_PURGED);
+}
+
+TEST_F(purge, pin_after_purge_reports_was_purged)
+{
+	size_t i;
+
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 0, 0, 0);
+	variant->purge(_metadata, self->fd);
+
+	/* purged ranges are still unpinned until pinned again */
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_GET_PIN_STATUS, 0, 0,
+			      ASHMEM_IS_UNPINNED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_WAS_PURGED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_GET_PIN_STATUS, 0, 0,
+			      ASHMEM_IS_PINNED);
+	for (i = 0; i < AREA_PAGES; i++)
+		assert_page_zero(_metadata, self->fd, self->addr, i);
+
+	/* a second PIN of the (now pinned) range has nothing to report */
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_NOT_PURGED);
+
+	/* the pages are usable again, and pinned data survives purges */
+	fill_pattern(self->addr, self->len, SEED);
+	variant->purge(_metadata, self->fd);
+	for (i = 0; i < AREA_PAGES; i++)
+		assert_page_kept(_metadata, self->fd, self->addr, i);
+}
+
+TEST_F(purge, pin_over_partly_purged_range_reports_was_purged)
+{
+	const size_t ps = self->ps;
+
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 2 * ps, ps, 0);
+	variant->purge(_metadata, self->fd);
+	/* pages 0..1 and 3 were never unpinned: NOT_PURGED on their own */
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 2 * ps,
+			      ASHMEM_NOT_PURGED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 4 * ps,
+			      ASHMEM_WAS_PURGED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 4 * ps,
+			      ASHMEM_NOT_PURGED);
+	assert_page_kept(_metadata, self->fd, self->addr, 1);
+	assert_page_zero(_metadata, self->fd, self->addr, 2);
+	assert_page_kept(_metadata, self->fd, self->addr, 3);
+}
+
+TEST_F(purge, repinned_pages_are_safe_from_purge)
+{
+	const size_t ps = self->ps;
+	size_t i;
+
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 0, 0, 0);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_NOT_PURGED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, ps, 4 * ps, 0);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 2 * ps, 2 * ps,
+			      ASHMEM_NOT_PURGED);
+	variant->purge(_metadata, self->fd);
+	for (i = 0; i < AREA_PAGES; i++) {
+		if (i == 1 || i == 4)
+			assert_page_zero(_metadata, self->fd, self->addr, i);
+		else
+			assert_page_kept(_metadata, self->fd, self->addr, i);
+	}
+}
+
+TEST_F(purge, private_mapping_is_not_purged)
+{
+	char *priv;
+
+	priv = ashmem_assert_mmap(_metadata, self->fd, self->len,
+				  PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	fill_pattern(priv, self->len, SEED + 1);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 0, 0, 0);
+	variant->purge(_metadata, self->fd);
+	ASSERT_TRUE(check_pattern(priv, self->len, SEED + 1));
+	assert_page_zero(_metadata, self->fd, self->addr, 0);
+	ASSERT_EQ(0, munmap(priv, self->len));
+}
+
+/* Purging empties the LRU: nothing is left for PURGE_ALL_CACHES to count. */
+TEST_F(purge, purge_leaves_nothing_to_purge)
+{
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, 0, 0, 0);
+	variant->purge(_metadata, self->fd);
+	ASSERT_EQ(0, purge_ioctl(_metadata, self->fd));
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_WAS_PURGED);
+}
+
+/* PURGE_ALL_CACHES returns the unpinned, not yet purged pages of all areas. */
+TEST(purge_all_caches_counts_unpinned_pages_of_all_areas)
+{
+	const size_t ps = page_size();
+	char *a_addr, *b_addr;
+	int a, b;
+
+	a = ashmem_create(_metadata, "count-a", 8 * ps);
+	b = ashmem_create(_metadata, "count-b", 8 * ps);
+	a_addr = ashmem_assert_mmap(_metadata, a, 8 * ps, PROT_READ, MAP_SHARED,
+				    0);
+	b_addr = ashmem_assert_mmap(_metadata, b, 8 * ps, PROT_READ, MAP_SHARED,
+				    0);
+
+	purge_ioctl(_metadata, a);
+	ASSERT_EQ(0, purge_ioctl(_metadata, a));
+	ashmem_assert_pin_cmd(_metadata, a, ASHMEM_UNPIN, 0, 3 * ps, 0);
+	ashmem_assert_pin_cmd(_metadata, b, ASHMEM_UNPIN, 6 * ps, 0, 0);
+	ashmem_assert_pin_cmd(_metadata, b, ASHMEM_UNPIN, 2 * ps, ps, 0);
+	/* counted by whichever area asks */
+	ASSERT_EQ(6, purge_ioctl(_metadata, b));
+	ASSERT_EQ(0, purge_ioctl(_metadata, a));
+
+	/* purged pages no longer count, even when unpinned again */
+	ashmem_assert_pin_cmd(_metadata, a, ASHMEM_UNPIN, 0, 3 * ps, 0);
+	ASSERT_EQ(0, purge_ioctl(_metadata, a));
+	ashmem_assert_pin_cmd(_metadata, a, ASHMEM_PIN, 0, 0,
+			      ASHMEM_WAS_PURGED);
+	ashmem_assert_pin_cmd(_metadata, a, ASHMEM_UNPIN, 0, 3 * ps, 0);
+	ASSERT_EQ(3, purge_ioctl(_metadata, a));
+
+	ASSERT_EQ(0, munmap(a_addr, 8 * ps));
+	ASSERT_EQ(0, munmap(b_addr, 8 * ps));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(b));
+}
+
+/* Closing an area drops its ranges; its mappings keep their content. */
+TEST(closing_an_area_forgets_its_unpinned_ranges)
+{
+	const size_t ps = page_size(), len = 4 * ps;
+	char *addr;
+	int fd, other;
+
+	other = ashmem_open(_metadata);
+	fd = ashmem_create(_metadata, "forget", len);
+	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, 0);
+	fill_pattern(addr, len, SEED);
+	purge_ioctl(_metadata, other);
+	ASSERT_EQ(0, purge_ioctl(_metadata, other));
+
+	ashmem_assert_pin_cmd(_metadata, fd, ASHMEM_UNPIN, 0, 0, 0);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, purge_ioctl(_metadata, other));
+	ASSERT_EQ(0, write_text_file("/proc/sys/vm/drop_caches", "2"));
+	ASSERT_TRUE(check_pattern(addr, len, SEED));
+	ASSERT_EQ(0, munmap(addr, len));
+	ASSERT_EQ(0, close(other));
+}
+
+/* Without CAP_SYS_ADMIN, PURGE_ALL_CACHES is refused and purges nothing. */
+TEST(purge_all_caches_needs_cap_sys_admin)
+{
+	const size_t ps = page_size(), len = 2 * ps;
+	char *addr;
+	pid_t pid;
+	int fd;
+
+	fd = ashmem_create(_metadata, "unprivileged", len);
+	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, 0);
+	fill_pattern(addr, len, SEED);
+	ashmem_assert_pin_cmd(_metadata, fd, ASHMEM_UNPIN, 0, 0, 0);
+
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		CHILD_CHECK(setresgid(65534, 65534, 65534) == 0);
+		CHILD_CHECK(setresuid(65534, 65534, 65534) == 0);
+		errno = 0;
+		CHILD_CHECK(ioctl(fd, ASHMEM_PURGE_ALL_CACHES) == -1);
+		CHILD_CHECK(errno == EPERM);
+		/* the rest of the ABI needs no privilege */
+		CHILD_CHECK(ioctl(fd, ASHMEM_GET_SIZE) == (int)len);
+		_exit(0);
+	}
+	assert_child_ok(_metadata, pid);
+
+	ASSERT_TRUE(check_pattern(addr, len, SEED));
+	ashmem_assert_pin_cmd(_metadata, fd, ASHMEM_PIN, 0, 0,
+			      ASHMEM_NOT_PURGED);
+	ASSERT_EQ(0, munmap(addr, len));
+	ASSERT_EQ(0, close(fd));
+}
+
+TEST_HARNESS_MAIN
