@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// RegionServer and RegionClient: a service publishes named regions on a
+// Unix socket path, and a client asks for one by name and receives its fd.
+// This is the role Binder plays on Android, cut down to one question.
+//
+//   // service
+//   auto server = ashmem::RegionServer::Listen("/run/frames.sock");
+//   server->Publish("frames", region, ashmem::Access::kReadOnly);
+//   server->ServeClient(std::chrono::seconds(30));
+//
+//   // client
+//   auto client = ashmem::RegionClient::Connect("/run/frames.sock", std::chrono::seconds(5));
+//   auto frames = client->Get("frames");          // read-only Region
+//
+// The protocol (SOCK_SEQPACKET, one request and one reply per message) is
+// described in Documentation/libashmem.rst.
+#ifndef LIBASHMEM_ASHMEM_REGION_SERVER_H_
+#define LIBASHMEM_ASHMEM_REGION_SERVER_H_
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <ashmem/region.h>
+#include <ashmem/result.h>
+#include <ashmem/unique_fd.h>
+
+namespace ashmem {
+
+// What a client may do with a published region.
+enum class Access {
+  kReadOnly,   // the region is served with PROT_WRITE removed
+  kReadWrite,  // the region is served as it is
+};
+
+// The longest name a region can be published under, in bytes.
+inline constexpr std::size_t kMaxRegionNameLength = 255;
+
+// Serves published regions to clients, one client at a time, on the thread
+// that calls ServeClient.  Move-only; not thread-safe.
+class RegionServer final {
+ public:
+  // Listens on path.  The socket is created under a temporary name and
+  // renamed into place once it accepts connections, so a client that sees
+  // the path can connect.  A stale socket (nobody listening) at path is
+  // replaced; EADDRINUSE if a server answers there, EEXIST if path is
+  // something other than a socket, ENAMETOOLONG if path does not fit in
+  // sockaddr_un.
+  static Result<RegionServer> Listen(std::string path);
+
+  RegionServer(RegionServer&& other) noexcept;
+  RegionServer& operator=(RegionServer&& other) noexcept;
+  RegionServer(const RegionServer&) = delete;
+  RegionServer& operator=(const RegionServer&) = delete;
+  // Stops listening and removes the socket path.
+  ~RegionServer();
+
+  const std::string& path() const noexcept { return path_; }
+
+  // Publishes region under name, replacing an earlier one of that name.
+  // The server keeps its own fd for the region (a dup); the caller keeps
+  // region.  kReadOnly removes PROT_WRITE from the region for every holder
+  // (Region::RestrictProt): mappings that exist keep writing, so map the
+  // region writable before publishing it read-only.  EINVAL for an empty
+  // name or one longer than kMaxRegionNameLength.
+  Result<void> Publish(std::string_view name, const Region& region, Access access);
+
+  // Waits up to timeout for one client, answers its requests until it hangs
+  // up, and returns.  ETIMEDOUT if no client came, or if the client sent
+  // nothing for timeout; Error::kProtocol for a malformed request.  Problems
+  // the client caused (an unknown name, a write request for a read-only
+  // region) are answered to the client and are not errors here.
+  Result<void> ServeClient(std::chrono::milliseconds timeout);
+
+ private:
+  struct Entry {
+    UniqueFd fd;
+    Access access;
+  };
+  RegionServer(UniqueFd listener, std::string path) noexcept;
+  Result<bool> ServeRequest(int connection);
+
+  UniqueFd listener_;
+  std::string path_;
+  std::map<std::string, Entry, std::less<>> regions_;
+};
+
+// A connection to a RegionServer.  Move-only; not thread-safe.
+class RegionClient final {
+ public:
+  // Connects to the server at path, waiting up to wait for the path to
+  // appear (it watches the directory with inotify rather than polling).
+  // ETIMEDOUT if no server appeared; ECONNREFUSED if a socket is there but
+  // nobody listens on it after wait.
+  static Result<RegionClient> Connect(std::string_view path,
+                                      std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+
+  // Asks for the region published as name.  Returns it adopted (see
+  // Region::Adopt), owned by the caller.  ENOENT if nothing is published
+  // under that name; EACCES if kReadWrite is asked for a read-only region;
+  // Error::kProtocol if the reply is malformed; EPIPE or ECONNRESET if the
+  // server went away.
+  Result<Region> Get(std::string_view name, Access access = Access::kReadOnly);
+
+ private:
+  explicit RegionClient(UniqueFd socket) noexcept : socket_(std::move(socket)) {}
+
+  UniqueFd socket_;
+};
+
+}  // namespace ashmem
+
+#endif  // LIBASHMEM_ASHMEM_REGION_SERVER_H_

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// /dev/ashmem and memfd behind one interface.
+//
+// Why memfd looks like ashmem here: an ashmem region has a size that is
+// fixed once it is mapped, a protection mask that can only shrink, and pins.
+// A memfd gets its size from ftruncate() and then F_SEAL_GROW|F_SEAL_SHRINK,
+// so that no holder can resize it under another's mapping (which would turn
+// accesses into SIGBUS); dropping PROT_WRITE becomes F_SEAL_FUTURE_WRITE,
+// which refuses new writable mappings, write() and mprotect() to writable,
+// while mappings that exist keep working, exactly as the mask does.  A memfd
+// is never purged, so pins only check their arguments.
+#include "backend.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/ashmem.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace ashmem::internal {
+namespace {
+
+constexpr int kAllProt = PROT_READ | PROT_WRITE | PROT_EXEC;
+// memfd_create() refuses longer names: NAME_MAX minus the "memfd:" prefix.
+constexpr std::size_t kMemfdNameMax = NAME_MAX - 6;
+
+// ioctl() through syscall(), which returns a long: ASHMEM_GET_SIZE returns
+// the size itself, and glibc's int-returning ioctl() would cut sizes above
+// 2 GiB.
+long Ioctl(int fd, unsigned long request, unsigned long arg) {
+  return RetryOnEintr([&] { return syscall(SYS_ioctl, fd, request, arg); });
+}
+long Ioctl(int fd, unsigned long request, void* arg) {
+  return Ioctl(fd, request, reinterpret_cast<unsigned long>(arg));
+}
+
+bool IsAshmemDevice(dev_t rdev) {
+  struct stat device;
+  return stat(kDevicePath, &device) == 0 && S_ISCHR(device.st_mode) && device.st_rdev == rdev;
+}
+
+Result<UniqueFd> CreateAshmem(std::string_view name, std::size_t size) {
+  Result<UniqueFd> fd = OpenDevice();
+  if (!fd.ok()) return fd.error();
+  if (!name.empty()) {
+    char buf[ASHMEM_NAME_LEN] = {};
+    std::memcpy(buf, name.data(), std::min(name.size(), sizeof(buf) - 1));
+    if (Ioctl(fd->get(), ASHMEM_SET_NAME, buf) < 0) return LastError();
+  }
+  if (Ioctl(fd->get(), ASHMEM_SET_SIZE, static_cast<unsigned long>(size)) < 0) return LastError();
+  return fd;
+}
+
+Result<UniqueFd> CreateMemfd(std::string_view name, std::size_t size) {
+  std::string truncated(name.substr(0, kMemfdNameMax));
+  UniqueFd fd(memfd_create(truncated.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd.valid()) return LastError();
+  if (RetryOnEintr([&] { return ftruncate(fd.get(), static_cast<off_t>(size)); }) < 0) {
+    return LastError();
+  }
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) < 0) return LastError();
+  return fd;
+}
+
+// The kernel's checks on a pin range, for the memfd backend.
+Result<void> CheckPinRange(std::size_t size, std::size_t offset, std::size_t length) {
+  const std::size_t page = PageSize();
+  const std::size_t end = (size + page - 1) / page * page;
+  if (offset % page != 0 || length % page != 0) return ErrnoError(EINVAL);
+  if (length == 0) {
+    if (offset > end) return ErrnoError(EINVAL);
+    length = end - offset;
+  }
+  if (offset > std::numeric_limits<std::uint32_t>::max() - length) return ErrnoError(EINVAL);
+  if (offset + length > end) return ErrnoError(EINVAL);
+  return {};
+}
+
+}  // namespace
+
+std::size_t PageSize() noexcept {
+  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+Result<UniqueFd> OpenDevice() {
+  UniqueFd fd(RetryOnEintr([] { return open(kDevicePath, O_RDWR | O_CLOEXEC); }));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENXIO || errno == ENODEV) return ErrnoError(ENODEV);
+    return LastError();
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) < 0) return LastError();
+  // A new area answers GET_SIZE with 0; anything else is not ashmem.
+  if (!S_ISCHR(st.st_mode) || Ioctl(fd.get(), ASHMEM_GET_SIZE, 0UL) != 0) {
+    return ErrnoError(ENODEV);
+  }
+  return fd;
+}
+
+Result<Backend> Identify(int fd) {
+  struct stat st;
+  if (fd < 0) return ErrnoError(EBADF);
+  if (fstat(fd, &st) < 0) return LastError();
+  if (S_ISCHR(st.st_mode)) {
+    if (IsAshmemDevice(st.st_rdev)) return Backend::kAshmem;
+    return ErrnoError(ENOTTY);
+  }
+  if (S_ISREG(st.st_mode)) {
+    // Only memfds made with MFD_ALLOW_SEALING start without F_SEAL_SEAL;
+    // other shmem files report it, and other files do not support seals.
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals >= 0 && (seals & F_SEAL_SEAL) == 0) return Backend::kMemfd;
+  }
+  return ErrnoError(ENOTTY);
+}
+
+Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size) {
+  if (size > static_cast<std::size_t>(std::numeric_limits<off_t>::max())) {
+    return ErrnoError(EINVAL);
+  }
+  return backend == Backend::kAshmem ? CreateAshmem(name, size) : CreateMemfd(name, size);
+}
+
+Result<std::size_t> GetSize(int fd, Backend backend) {
+  if (backend == Backend::kAshmem) {
+    long size = Ioctl(fd, ASHMEM_GET_SIZE, 0UL);
+    if (size < 0) return LastError();
+    return static_cast<std::size_t>(size);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) return LastError();
+  return static_cast<std::size_t>(st.st_size);
+}
+
+Result<int> GetProt(int fd, Backend backend) {
+  if (backend == Backend::kAshmem) {
+    long prot = Ioctl(fd, ASHMEM_GET_PROT_MASK, 0UL);
+    if (prot < 0) return LastError();
+    return static_cast<int>(prot);
+  }
+  int seals = fcntl(fd, F_GET_SEALS);
+  if (seals < 0) return LastError();
+  if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return kAllProt & ~PROT_WRITE;
+  return kAllProt;
+}
+
+Result<void> SetProt(int fd, Backend backend, int prot) {
+  if (backend == Backend::kAshmem) {
+    if (Ioctl(fd, ASHMEM_SET_PROT_MASK, static_cast<unsigned long>(prot)) < 0) return LastError();
+    return {};
+  }
+  if ((prot & ~kAllProt) != 0) return ErrnoError(EINVAL);
+  Result<int> current = GetProt(fd, backend);
+  if (!current.ok()) return current.error();
+  if ((prot & ~*current) != 0) return ErrnoError(EINVAL);  // the set only shrinks
+  if ((prot & PROT_WRITE) == 0 && (*current & PROT_WRITE) != 0) {
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0) return LastError();
+  }
+  return {};
+}
+
+Result<int> Pin(int fd, Backend backend, PinOp op, std::size_t offset, std::size_t length) {
+  // struct ashmem_pin has 32-bit fields: refuse what they cannot hold
+  // rather than let it wrap.
+  constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
+  if (offset > kMax || length > kMax) return ErrnoError(EINVAL);
+  if (backend == Backend::kAshmem) {
+    struct ashmem_pin pin = {static_cast<__u32>(offset), static_cast<__u32>(length)};
+    unsigned long cmd = op == PinOp::kPin     ? ASHMEM_PIN
+                        : op == PinOp::kUnpin ? ASHMEM_UNPIN
+                                              : ASHMEM_GET_PIN_STATUS;
+    long ret = Ioctl(fd, cmd, &pin);
+    if (ret < 0) return LastError();
+    return static_cast<int>(ret);
+  }
+  Result<std::size_t> size = GetSize(fd, backend);
+  if (!size.ok()) return size.error();
+  if (Result<void> ok = CheckPinRange(*size, offset, length); !ok.ok()) return ok.error();
+  switch (op) {
+    case PinOp::kPin:
+      return ASHMEM_NOT_PURGED;
+    case PinOp::kUnpin:
+      return 0;
+    case PinOp::kGetStatus:
+      return ASHMEM_IS_PINNED;
+  }
+  return ErrnoError(EINVAL);
+}
+
+Result<std::uint64_t> GetFileId(int fd, Backend backend) {
+  if (backend == Backend::kAshmem) {
+    unsigned long id = 0;
+    if (Ioctl(fd, ASHMEM_GET_FILE_ID, &id) < 0) return LastError();
+    return static_cast<std::uint64_t>(id);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) return LastError();
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+std::string GetName(int fd, Backend backend) {
+  ErrnoRestorer keep_errno;
+  if (backend == Backend::kAshmem) {
+    char buf[ASHMEM_NAME_LEN] = {};
+    if (Ioctl(fd, ASHMEM_GET_NAME, buf) < 0) return {};
+    buf[sizeof(buf) - 1] = '\0';
+    if (std::strcmp(buf, ASHMEM_NAME_DEF) == 0) return {};
+    return buf;
+  }
+  // A memfd's link reads "/memfd:<name> (deleted)".
+  char link[32];
+  char target[PATH_MAX];
+  std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof(target));
+  if (n < 0 || static_cast<std::size_t>(n) >= sizeof(target)) return {};
+  std::string_view name(target, static_cast<std::size_t>(n));
+  constexpr std::string_view kPrefix = "/memfd:";
+  constexpr std::string_view kSuffix = " (deleted)";
+  if (!name.starts_with(kPrefix)) return {};
+  name.remove_prefix(kPrefix.size());
+  if (name.ends_with(kSuffix)) name.remove_suffix(kSuffix.size());
+  return std::string(name);
+}
+
+int ToErrno(std::error_code error) noexcept {
+  if (error.category() == std::generic_category() || error.category() == std::system_category()) {
+    return error.value();
+  }
+  return EIO;
+}
+
+}  // namespace ashmem::internal

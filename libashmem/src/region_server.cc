@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The region server protocol, over SOCK_SEQPACKET (one message each way):
+//
+//   request:  magic "ASRQ", version, access (0 read-only, 1 read-write),
+//             name (NUL-terminated, at most 255 bytes)
+//   reply:    magic "ASRP", version, error (0 or an errno value), size;
+//             with error 0, the region's fd in SCM_RIGHTS
+//
+// A client may ask any number of times on one connection; the server ends
+// the session when the client hangs up.
+#include <ashmem/region_server.h>
+
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include <ashmem/fd_passing.h>
+
+#include "backend.h"
+
+namespace ashmem {
+namespace {
+
+using internal::RetryOnEintr;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint32_t kRequestMagic = 0x51525341;  // "ASRQ"
+constexpr std::uint32_t kReplyMagic = 0x50525341;    // "ASRP"
+constexpr std::uint16_t kProtocolVersion = 1;
+
+struct Request {
+  std::uint32_t magic;
+  std::uint16_t version;
+  std::uint16_t access;
+  char name[kMaxRegionNameLength + 1];
+};
+
+struct Reply {
+  std::uint32_t magic;
+  std::uint16_t version;
+  std::uint16_t reserved;
+  std::int32_t error;
+  std::uint32_t reserved2;
+  std::uint64_t size;
+};
+
+Result<sockaddr_un> MakeAddress(std::string_view path) {
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty()) return ErrnoError(EINVAL);
+  if (path.size() >= sizeof(addr.sun_path)) return ErrnoError(ENAMETOOLONG);
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  return addr;
+}
+
+Result<UniqueFd> NewSocket() {
+  UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return ErrnoError(errno);
+  return fd;
+}
+
+// Connects fd to addr; returns errno or 0.
+int ConnectTo(int fd, const sockaddr_un& addr) {
+  int ret = RetryOnEintr(
+      [&] { return connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)); });
+  return ret < 0 ? errno : 0;
+}
+
+// Waits for fd to become readable; false on timeout.
+Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
+    pollfd pfd = {fd, POLLIN, 0};
+    int ret = poll(&pfd, 1, timeout);
+    if (ret > 0) return true;
+    if (ret == 0) return false;
+    if (errno != EINTR) return ErrnoError(errno);
+  }
+}
+
+Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
+  if (timeout > std::chrono::hours(24 * 365)) return Clock::time_point::max();
+  return Clock::now() + timeout;
+}
+
+}  // namespace
+
+// ---- RegionServer ---------------------------------------------------------
+
+RegionServer::RegionServer(UniqueFd listener, std::string path) noexcept
+    : listener_(std::move(listener)), path_(std::move(path)) {}
+
+RegionServer::RegionServer(RegionServer&& other) noexcept
+    : listener_(std::move(other.listener_)),
+      path_(std::exchange(other.path_, {})),
+      regions_(std::move(other.regions_)) {}
+
+RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
+  if (this != &other) {
+    RegionServer old(std::move(*this));
+    listener_ = std::move(other.listener_);
+    path_ = std::exchange(other.path_, {});
+    regions_ = std::move(other.regions_);
+  }
+  return *this;
+}
+
+RegionServer::~RegionServer() {
+  if (listener_.valid() && !path_.empty()) {
+    internal::ErrnoRestorer keep_errno;
+    unlink(path_.c_str());
+  }
+}
+
+Result<RegionServer> RegionServer::Listen(std::string path) {
+  Result<sockaddr_un> addr = MakeAddress(path);
+  if (!addr.ok()) return addr.error();
+  const std::string temp = path + "." + std::to_string(getpid()) + ".tmp";
+  Result<sockaddr_un> temp_addr = MakeAddress(temp);
+  if (!temp_addr.ok()) return temp_addr.error();
+
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return ErrnoError(EEXIST);
+    Result<UniqueFd> probe = NewSocket();
+    if (!probe.ok()) return probe.error();
+    if (ConnectTo(probe->get(), *addr) == 0) return ErrnoError(EADDRINUSE);
+    // Nobody listens: a stale socket, replaced by the rename below.
+  }
+
+  Result<UniqueFd> listener = NewSocket();
+  if (!listener.ok()) return listener.error();
+  unlink(temp.c_str());
+  if (bind(listener->get(), reinterpret_cast<const sockaddr*>(&*temp_addr), sizeof(*temp_addr)) <
+      0) {
+    return ErrnoError(errno);
+  }
+  // Publish the path only once connections are accepted, so that a client
+  // that sees it never gets ECONNREFUSED.
+  if (listen(listener->get(), 8) < 0 || rename(temp.c_str(), path.c_str()) < 0) {
+    int saved = errno;
+    unlink(temp.c_str());
+    return ErrnoError(saved);
+  }
+  return RegionServer(std::move(listener).value(), std::move(path));
+}
+
+Result<void> RegionServer::Publish(std::string_view name, const Region& region, Access access) {
+  if (name.empty() || name.size() > kMaxRegionNameLength) return ErrnoError(EINVAL);
+  if (!region.valid()) return ErrnoError(EBADF);
+  Result<UniqueFd> fd = region.DupFd();
+  if (!fd.ok()) return fd.error();
+  if (access == Access::kReadOnly) {
+    Result<int> prot = region.Prot();
+    if (!prot.ok()) return prot.error();
+    if ((*prot & PROT_WRITE) != 0) {
+      Result<Region> view = Region::Adopt(std::move(fd).value());
+      if (!view.ok()) return view.error();
+      if (Result<void> ret = view->RestrictProt(*prot & ~PROT_WRITE); !ret.ok()) {
+        return ret.error();
+      }
+      fd = std::move(view).value().Release();
+    }
+  }
+  regions_.insert_or_assign(std::string(name), Entry{std::move(fd).value(), access});
+  return {};
+}
+
+Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
+  Result<bool> ready = WaitReadable(listener_.get(), DeadlineAfter(timeout));
+  if (!ready.ok()) return ready.error();
+  if (!*ready) return ErrnoError(ETIMEDOUT);
+  UniqueFd connection(RetryOnEintr([&] {
+    return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+  }));
+  if (!connection.valid()) return ErrnoError(errno);
+  for (;;) {
+    ready = WaitReadable(connection.get(), DeadlineAfter(timeout));
+    if (!ready.ok()) return ready.error();
+    if (!*ready) return ErrnoError(ETIMEDOUT);
+    Result<bool> more = ServeRequest(connection.get());
+    if (!more.ok()) return more.error();
+    if (!*more) return {};
+  }
+}
+
+// Answers one request; false when the client has hung up.
+Result<bool> RegionServer::ServeRequest(int connection) {
+  Request request;
+  Result<ReceivedMessage> message =
+      ReceiveFds(connection, {reinterpret_cast<std::byte*>(&request), sizeof(request)}, 0);
+  if (!message.ok()) {
+    if (message.error() == std::errc::connection_reset) return false;
+    if (message.error() == std::errc::message_size) return Error::kProtocol;
+    return message.error();
+  }
+  if (message->size == 0) return false;
+  if (message->size != sizeof(request) || request.magic != kRequestMagic ||
+      request.version != kProtocolVersion || request.access > 1 ||
+      std::memchr(request.name, '\0', sizeof(request.name)) == nullptr) {
+    return Error::kProtocol;
+  }
+
+  Reply reply = {kReplyMagic, kProtocolVersion, 0, 0, 0, 0};
+  int fd = -1;
+  if (auto it = regions_.find(std::string_view(request.name)); it == regions_.end()) {
+    reply.error = ENOENT;
+  } else if (request.access == 1 && it->second.access == Access::kReadOnly) {
+    reply.error = EACCES;
+  } else if (Result<Backend> backend = internal::Identify(it->second.fd.get()); !backend.ok()) {
+    reply.error = internal::ToErrno(backend.error());
+  } else if (Result<std::size_t> size = internal::GetSize(it->second.fd.get(), *backend);
+             !size.ok()) {
+    reply.error = internal::ToErrno(size.error());
+  } else {
+    fd = it->second.fd.get();
+    reply.size = *size;
+  }
+  const std::array<int, 1> fds = {fd};
+  std::span<const int> send_fds(fds.data(), fd >= 0 ? 1 : 0);
+  Result<std::size_t> sent =
+      SendFds(connection, {reinterpret_cast<const std::byte*>(&reply), sizeof(reply)}, send_fds);
+  if (!sent.ok()) {
+    if (sent.error() == std::errc::broken_pipe || sent.error() == std::errc::connection_reset) {
+      return false;
+    }
+    return sent.error();
+  }
+  return true;
+}
+
+// ---- RegionClient ---------------------------------------------------------
+
+Result<RegionClient> RegionClient::Connect(std::string_view path,
+                                           std::chrono::milliseconds wait) {
+  Result<sockaddr_un> addr = MakeAddress(path);
+  if (!addr.ok()) return addr.error();
+  const Clock::time_point deadline = DeadlineAfter(wait);
+  UniqueFd watch;
+  for (;;) {
+    Result<UniqueFd> fd = NewSocket();
+    if (!fd.ok()) return fd.error();
+    int err = ConnectTo(fd->get(), *addr);
+    if (err == 0) return RegionClient(std::move(fd).value());
+    if (err != ENOENT && err != ECONNREFUSED) return ErrnoError(err);
+    if (Clock::now() >= deadline) {
+      return ErrnoError(err == ENOENT && wait.count() > 0 ? ETIMEDOUT : err);
+    }
+    if (!watch.valid()) {
+      // Watch the directory, then try again at once: a server that appeared
+      // between the first attempt and the watch is not missed.
+      watch.reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      if (!watch.valid()) return ErrnoError(errno);
+      const std::size_t slash = path.find_last_of('/');
+      const std::string dir = slash == std::string_view::npos ? "."
+                              : slash == 0                    ? "/"
+                                                              : std::string(path.substr(0, slash));
+      if (inotify_add_watch(watch.get(), dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+        return ErrnoError(errno);
+      }
+      continue;
+    }
+    Result<bool> ready = WaitReadable(watch.get(), deadline);
+    if (!ready.ok()) return ready.error();
+    alignas(inotify_event) char events[4096];
+    while (read(watch.get(), events, sizeof(events)) > 0) {
+    }
+  }
+}
+
+Result<Region> RegionClient::Get(std::string_view name, Access access) {
+  if (name.empty() || name.size() > kMaxRegionNameLength) return ErrnoError(EINVAL);
+  Request request = {};
+  request.magic = kRequestMagic;
+  request.version = kProtocolVersion;
+  request.access = access == Access::kReadWrite ? 1 : 0;
+  std::memcpy(request.name, name.data(), name.size());
+  ssize_t sent = RetryOnEintr(
+      [&] { return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL); });
+  if (sent < 0) return ErrnoError(errno);
+
+  Reply reply;
+  Result<ReceivedMessage> message =
+      ReceiveFds(socket_.get(), {reinterpret_cast<std::byte*>(&reply), sizeof(reply)}, 1);
+  if (!message.ok()) {
+    return message.error() == std::errc::message_size ? make_error_code(Error::kProtocol)
+                                                      : message.error();
+  }
+  if (message->size == 0) return ErrnoError(ECONNRESET);
+  if (message->size != sizeof(reply) || reply.magic != kReplyMagic ||
+      reply.version != kProtocolVersion) {
+    return Error::kProtocol;
+  }
+  if (reply.error != 0) return ErrnoError(reply.error);
+  if (message->fds.size() != 1) return Error::kProtocol;
+  return Region::Adopt(std::move(message->fds[0]));
+}
+
+}  // namespace ashmem

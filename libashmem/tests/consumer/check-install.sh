@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# check-install.sh SRC BUILD: installs libashmem from BUILD into a staging
+# directory (DESTDIR) and proves that the installed tree is usable the two
+# documented ways: find_package(ashmem) from CMake, and pkg-config with a
+# plain C compiler building the unmodified libcutils program.
+set -eu
+src=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+stage=$build/install-check
+prefix=/usr/local
+
+rm -rf "$stage"
+DESTDIR=$stage/root cmake --install "$build" --prefix "$prefix" >/dev/null
+root=$stage/root$prefix
+libdir=$(dirname "$(find "$root" -name libashmem.pc)")/..
+
+echo "--- install check: find_package(ashmem)"
+cmake -S "$src/tests/consumer" -B "$stage/consumer" -DCMAKE_PREFIX_PATH="$root" \
+	--log-level=WARNING >/dev/null
+cmake --build "$stage/consumer" >/dev/null
+ASHMEM_BACKEND=memfd "$stage/consumer/consumer"
+ASHMEM_BACKEND=memfd "$stage/consumer/consumer_static"
+
+echo "--- install check: pkg-config --cflags --libs libashmem"
+flags=$(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs libashmem)
+echo "    $flags"
+cc -std=c11 -Wall -Wextra -Werror -o "$stage/libcutils_program" \
+	"$src/tests/dropin/libcutils_program.c" "$src/tests/dropin/libcutils_checks.c" $flags
+ASHMEM_BACKEND=memfd LD_LIBRARY_PATH=$libdir "$stage/libcutils_program"
+echo "=== install check: passed"

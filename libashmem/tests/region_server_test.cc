@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <ashmem/region_server.h>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "test_util.h"
+
+namespace ashmem {
+namespace {
+
+using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
+using testing::BackendTest;
+using testing::PageSize;
+
+// A fresh directory for socket paths, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/ashmem-server-XXXXXX";
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    if (!path_.empty()) {
+      unlink(Sock().c_str());
+      rmdir(path_.c_str());
+    }
+  }
+  std::string Sock() const { return path_ + "/sock"; }
+  bool ok() const { return !path_.empty(); }
+
+ private:
+  std::string path_;
+};
+
+class RegionServerTest : public BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
+    ASSERT_TRUE(dir_.ok());
+    Result<Region> region = Region::Create("served", 2 * PageSize(), backend());
+    ASSERT_TRUE(region.ok()) << region.error().message();
+    region_ = std::move(region).value();
+    Result<Mapping> mapping = region_.Map(PROT_READ | PROT_WRITE);
+    ASSERT_TRUE(mapping.ok()) << mapping.error().message();
+    mapping_ = std::move(mapping).value();
+    std::memcpy(mapping_.data(), "served content", 15);
+    Result<RegionServer> server = RegionServer::Listen(dir_.Sock());
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    server_.emplace(std::move(server).value());
+  }
+  // Serves one client on another thread; the result is in the future.
+  std::future<Result<void>> ServeInBackground() {
+    return std::async(std::launch::async, [this] { return server_->ServeClient(10s); });
+  }
+  void Connect(std::optional<RegionClient>* out) {
+    Result<RegionClient> client = RegionClient::Connect(dir_.Sock(), 10s);
+    ASSERT_TRUE(client.ok()) << client.error().message();
+    out->emplace(std::move(client).value());
+  }
+
+  TempDir dir_;
+  Region region_;
+  Mapping mapping_;
+  std::optional<RegionServer> server_;
+};
+
+TEST_P(RegionServerTest, ClientGetsReadOnlyRegion) {
+  ASSERT_TRUE(server_->Publish("demo", region_, Access::kReadOnly).ok());
+  auto served = ServeInBackground();
+  {
+    std::optional<RegionClient> client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    Result<Region> got = client->Get("demo");
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    EXPECT_EQ(backend(), got->backend());
+    EXPECT_EQ(region_.size(), got->size());
+    Result<Mapping> view = got->Map(PROT_READ);
+    ASSERT_TRUE(view.ok());
+    EXPECT_STREQ("served content", reinterpret_cast<const char*>(view->data()));
+    EXPECT_EQ(std::errc::operation_not_permitted, got->Map(PROT_READ | PROT_WRITE).error());
+    EXPECT_EQ(std::errc::permission_denied, view->Protect(PROT_READ | PROT_WRITE).error());
+    // The service's own earlier mapping keeps writing, and the client sees it.
+    std::memcpy(mapping_.data(), "updated", 8);
+    EXPECT_STREQ("updated", reinterpret_cast<const char*>(view->data()));
+  }
+  Result<void> result = served.get();
+  EXPECT_TRUE(result.ok()) << result.error().message();
+}
+
+TEST_P(RegionServerTest, ReadWriteRegionIsWritableByClient) {
+  ASSERT_TRUE(server_->Publish("shared", region_, Access::kReadWrite).ok());
+  auto served = ServeInBackground();
+  {
+    std::optional<RegionClient> client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    Result<Region> got = client->Get("shared", Access::kReadWrite);
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    Result<Mapping> rw = got->Map(PROT_READ | PROT_WRITE);
+    ASSERT_TRUE(rw.ok()) << rw.error().message();
+    std::memcpy(rw->data(), "client wrote", 13);
+  }
+  EXPECT_TRUE(served.get().ok());
+  EXPECT_STREQ("client wrote", reinterpret_cast<const char*>(mapping_.data()));
+}
+
+TEST_P(RegionServerTest, RefusalsAreAnsweredAndTheSessionGoesOn) {
+  ASSERT_TRUE(server_->Publish("ro", region_, Access::kReadOnly).ok());
+  auto served = ServeInBackground();
+  {
+    std::optional<RegionClient> client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    EXPECT_EQ(std::errc::no_such_file_or_directory, client->Get("missing").error());
+    EXPECT_EQ(std::errc::permission_denied, client->Get("ro", Access::kReadWrite).error());
+    EXPECT_EQ(std::errc::invalid_argument, client->Get("").error());
+    EXPECT_TRUE(client->Get("ro").ok()) << "the same connection still works";
+  }
+  EXPECT_TRUE(served.get().ok());
+}
+
+TEST_P(RegionServerTest, ClientInAnotherProcess) {
+  ASSERT_TRUE(server_->Publish("demo", region_, Access::kReadOnly).ok());
+  const std::string path = dir_.Sock();
+  pid_t child = fork();
+  ASSERT_NE(-1, child);
+  if (child == 0) {
+    Result<RegionClient> client = RegionClient::Connect(path, 10s);
+    if (!client.ok()) _exit(1);
+    Result<Region> got = client->Get("demo");
+    if (!got.ok()) _exit(2);
+    Result<Mapping> view = got->Map(PROT_READ);
+    if (!view.ok()) _exit(3);
+    if (std::strcmp(reinterpret_cast<const char*>(view->data()), "served content") != 0) _exit(4);
+    if (got->Map(PROT_READ | PROT_WRITE).ok()) _exit(5);
+    _exit(0);
+  }
+  Result<void> served = server_->ServeClient(10s);
+  EXPECT_TRUE(served.ok()) << served.error().message();
+  int status = 0;
+  ASSERT_EQ(child, waitpid(child, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "1 connect, 2 get, 3 map, 4 content, 5 writable";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RegionServerTest,
+                         ::testing::Values(Backend::kMemfd, Backend::kAshmem),
+                         testing::BackendParamName);
+
+// ---- socket handling, independent of the backend -------------------------------
+
+TEST(RegionServerSocketTest, ConnectWaitsForTheServerToAppear) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // The client starts first and must wait for the path; the server then
+  // answers one request.
+  auto client = std::async(std::launch::async, [&] {
+    Result<RegionClient> c = RegionClient::Connect(dir.Sock(), 10s);
+    if (!c.ok()) return c.error();
+    return c->Get("x").error();
+  });
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  EXPECT_TRUE(server->ServeClient(10s).ok());
+  EXPECT_EQ(std::errc::no_such_file_or_directory, client.get()) << "connected and got an answer";
+}
+
+TEST(RegionServerSocketTest, ConnectGivesUpAfterItsWait) {
+  TempDir dir;
+  auto start = std::chrono::steady_clock::now();
+  Result<RegionClient> client = RegionClient::Connect(dir.Sock(), 50ms);
+  EXPECT_EQ(std::errc::timed_out, client.error());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+  EXPECT_EQ(std::errc::no_such_file_or_directory, RegionClient::Connect(dir.Sock()).error())
+      << "without a wait, the error is the connect's own";
+}
+
+TEST(RegionServerSocketTest, ServeClientTimesOutWithoutClients) {
+  TempDir dir;
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(std::errc::timed_out, server->ServeClient(20ms).error());
+}
+
+TEST(RegionServerSocketTest, ListenRefusesAPathWhereAServerAnswers) {
+  TempDir dir;
+  Result<RegionServer> first = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(std::errc::address_in_use, RegionServer::Listen(dir.Sock()).error());
+}
+
+TEST(RegionServerSocketTest, ListenReplacesAStaleSocket) {
+  TempDir dir;
+  {
+    // Bound and closed without listening: what a crashed server leaves.
+    UniqueFd stale(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, dir.Sock().c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(0, bind(stale.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+  }
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  EXPECT_TRUE(server.ok()) << server.error().message();
+}
+
+TEST(RegionServerSocketTest, ListenRefusesToReplaceOtherFiles) {
+  TempDir dir;
+  UniqueFd file(open(dir.Sock().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+  ASSERT_TRUE(file.valid());
+  EXPECT_EQ(std::errc::file_exists, RegionServer::Listen(dir.Sock()).error());
+}
+
+TEST(RegionServerSocketTest, ListenRejectsTooLongPath) {
+  EXPECT_EQ(std::errc::filename_too_long,
+            RegionServer::Listen("/tmp/" + std::string(200, 'p')).error());
+}
+
+TEST(RegionServerSocketTest, DestructionRemovesThePath) {
+  TempDir dir;
+  {
+    Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+    ASSERT_TRUE(server.ok());
+    EXPECT_EQ(0, access(dir.Sock().c_str(), F_OK));
+  }
+  EXPECT_NE(0, access(dir.Sock().c_str(), F_OK));
+}
+
+TEST(RegionServerSocketTest, PublishRejectsBadNames) {
+  TempDir dir;
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok());
+  Result<Region> region = Region::Create("r", PageSize(), Backend::kMemfd);
+  ASSERT_TRUE(region.ok());
+  EXPECT_EQ(std::errc::invalid_argument, server->Publish("", *region, Access::kReadOnly).error());
+  EXPECT_EQ(std::errc::invalid_argument,
+            server->Publish(std::string(kMaxRegionNameLength + 1, 'n'), *region, Access::kReadOnly)
+                .error());
+  EXPECT_TRUE(
+      server->Publish(std::string(kMaxRegionNameLength, 'n'), *region, Access::kReadOnly).ok());
+}
+
+TEST(RegionServerSocketTest, MalformedRequestIsAProtocolError) {
+  TempDir dir;
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok());
+  UniqueFd raw(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, dir.Sock().c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(0, connect(raw.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+  ASSERT_EQ(7, send(raw.get(), "garbage", 7, MSG_NOSIGNAL));
+  EXPECT_EQ(Error::kProtocol, server->ServeClient(10s).error());
+}
+
+}  // namespace
+}  // namespace ashmem

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <ashmem/scoped_pin.h>
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "test_util.h"
+
+namespace ashmem {
+namespace {
+
+using testing::BackendTest;
+using testing::DevicePresent;
+using testing::PageSize;
+
+static_assert(!std::is_copy_constructible_v<ScopedPin>);
+
+class ScopedPinTest : public BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
+    Result<Region> region = Region::Create("scoped-pin-test", 2 * PageSize(), backend());
+    ASSERT_TRUE(region.ok()) << region.error().message();
+    region_ = std::move(region).value();
+    Result<Mapping> mapping = region_.Map(PROT_READ | PROT_WRITE);
+    ASSERT_TRUE(mapping.ok()) << mapping.error().message();
+    mapping_ = std::move(mapping).value();
+  }
+  bool Pinned() {
+    Result<bool> pinned = region_.IsPinned();
+    EXPECT_TRUE(pinned.ok()) << pinned.error().message();
+    return pinned.ok() && *pinned;
+  }
+  Region region_;
+  Mapping mapping_;
+};
+
+TEST_P(ScopedPinTest, PinsForItsScopeOnly) {
+  ASSERT_TRUE(region_.Unpin().ok());
+  {
+    Result<ScopedPin> pin = ScopedPin::Create(region_);
+    ASSERT_TRUE(pin.ok()) << pin.error().message();
+    EXPECT_EQ(PinState::kRetained, pin->state());
+    EXPECT_TRUE(Pinned());
+  }
+  // Unpinned again, which only the ashmem backend can tell.
+  EXPECT_EQ(!purges(), Pinned());
+}
+
+TEST_P(ScopedPinTest, MovedPinUnpinsOnce) {
+  ASSERT_TRUE(region_.Unpin().ok());
+  Result<ScopedPin> made = ScopedPin::Create(region_, PageSize(), PageSize());
+  ASSERT_TRUE(made.ok());
+  {
+    ScopedPin moved(std::move(made).value());
+    EXPECT_TRUE(Pinned() || !purges());
+    Result<bool> second_page = region_.IsPinned(PageSize(), PageSize());
+    ASSERT_TRUE(second_page.ok());
+    EXPECT_TRUE(*second_page);
+  }
+  Result<bool> second_page = region_.IsPinned(PageSize(), PageSize());
+  ASSERT_TRUE(second_page.ok());
+  EXPECT_EQ(!purges(), *second_page);
+}
+
+TEST_P(ScopedPinTest, ReportsPurgedContents) {
+  std::memset(mapping_.data(), 'x', 2 * PageSize());
+  ASSERT_TRUE(region_.Unpin().ok());
+  if (DevicePresent()) {
+    Result<std::size_t> pages = PurgeAllCaches();
+    ASSERT_TRUE(pages.ok()) << pages.error().message();
+  }
+  Result<ScopedPin> pin = ScopedPin::Create(region_);
+  ASSERT_TRUE(pin.ok());
+  if (purges()) {
+    EXPECT_EQ(PinState::kPurged, pin->state());
+    EXPECT_EQ(std::byte{0}, mapping_.data()[0]);
+  } else {
+    EXPECT_EQ(PinState::kRetained, pin->state());
+    EXPECT_EQ(std::byte{'x'}, mapping_.data()[0]);
+  }
+}
+
+TEST_P(ScopedPinTest, RejectsBadRange) {
+  Result<ScopedPin> pin = ScopedPin::Create(region_, 1, PageSize());
+  EXPECT_EQ(std::errc::invalid_argument, pin.error());
+  pin = ScopedPin::Create(region_, 0, 3 * PageSize());
+  EXPECT_EQ(std::errc::invalid_argument, pin.error());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ScopedPinTest,
+                         ::testing::Values(Backend::kMemfd, Backend::kAshmem),
+                         testing::BackendParamName);
+
+}  // namespace
+}  // namespace ashmem
