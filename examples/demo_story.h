@@ -39,9 +39,12 @@ inline int Fail(const char* who, const char* step, std::error_code error) {
 
 inline std::string ProtString(int prot) {
   std::string s = "---";
-  if (prot & 1) s[0] = 'r';  // PROT_READ
-  if (prot & 2) s[1] = 'w';  // PROT_WRITE
-  if (prot & 4) s[2] = 'x';  // PROT_EXEC
+  if (prot & 1)
+    s[0] = 'r';  // PROT_READ
+  if (prot & 2)
+    s[1] = 'w';  // PROT_WRITE
+  if (prot & 4)
+    s[2] = 'x';  // PROT_EXEC
   return s;
 }
 

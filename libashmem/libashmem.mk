@@ -13,6 +13,7 @@
 #                        build/guest/libashmem and build/guest/examples
 #   libashmem-install    install to $(DESTDIR)$(PREFIX)
 #   libashmem-run-memfd  the two-process demo on the host, memfd backend
+#   libashmem-lint       clang-format and clang-tidy over libashmem/ and examples/
 #   libashmem-clean      remove what the targets above built
 
 LIBASHMEM_SRC        := libashmem
@@ -32,13 +33,19 @@ DESTDIR              ?=
 LIBASHMEM_CONFIGURE = $(LIBASHMEM_CMAKE) -S $(LIBASHMEM_SRC) -G "$(LIBASHMEM_GENERATOR)" \
 	--log-level=WARNING -DASHMEM_WERROR=ON
 
+LIBASHMEM_FORMAT_FILES = $(wildcard $(LIBASHMEM_SRC)/src/*.cc $(LIBASHMEM_SRC)/src/*.h \
+	$(LIBASHMEM_SRC)/include/*/*.h $(LIBASHMEM_SRC)/tests/*.cc $(LIBASHMEM_SRC)/tests/*.h \
+	$(LIBASHMEM_SRC)/tests/dropin/*.[ch] $(LIBASHMEM_SRC)/tests/consumer/*.cc \
+	examples/*.cc examples/*.h)
+
 .PHONY: libashmem libashmem-test-host libashmem-guest libashmem-install \
-	libashmem-run-memfd libashmem-clean
+	libashmem-run-memfd libashmem-lint libashmem-clean
 
 libashmem:
 	@echo "  CMAKE   $(LIBASHMEM_BUILD)"
 	@$(LIBASHMEM_CONFIGURE) -B $(LIBASHMEM_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DASHMEM_STATIC_EXECUTABLES=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+		-DASHMEM_STATIC_EXECUTABLES=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+		-DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 	@$(LIBASHMEM_CMAKE) --build $(LIBASHMEM_BUILD) -j $(LIBASHMEM_JOBS)
 
 libashmem-test-host: libashmem
@@ -78,6 +85,11 @@ libashmem-install: libashmem
 
 libashmem-run-memfd: libashmem
 	@ASHMEM_BACKEND=memfd sh $(LIBASHMEM_BUILD)/examples/run-demo.sh
+
+libashmem-lint: libashmem
+	clang-format --dry-run --Werror $(LIBASHMEM_FORMAT_FILES)
+	clang-tidy -p $(LIBASHMEM_BUILD) --quiet --warnings-as-errors='*' \
+		$(wildcard $(LIBASHMEM_SRC)/src/*.cc) examples/demo_service.cc examples/demo_client.cc
 
 libashmem-clean:
 	rm -rf $(LIBASHMEM_BUILD) $(LIBASHMEM_ASAN_BUILD) $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX)

@@ -44,30 +44,35 @@ long Ioctl(int fd, unsigned long request, void* arg) {
 }
 
 bool IsAshmemDevice(dev_t rdev) {
-  struct stat device;
+  struct stat device = {};
   return stat(kDevicePath, &device) == 0 && S_ISCHR(device.st_mode) && device.st_rdev == rdev;
 }
 
 Result<UniqueFd> CreateAshmem(std::string_view name, std::size_t size) {
   Result<UniqueFd> fd = OpenDevice();
-  if (!fd.ok()) return fd.error();
+  if (!fd.ok())
+    return fd.error();
   if (!name.empty()) {
     char buf[ASHMEM_NAME_LEN] = {};
     std::memcpy(buf, name.data(), std::min(name.size(), sizeof(buf) - 1));
-    if (Ioctl(fd->get(), ASHMEM_SET_NAME, buf) < 0) return LastError();
+    if (Ioctl(fd->get(), ASHMEM_SET_NAME, buf) < 0)
+      return LastError();
   }
-  if (Ioctl(fd->get(), ASHMEM_SET_SIZE, static_cast<unsigned long>(size)) < 0) return LastError();
+  if (Ioctl(fd->get(), ASHMEM_SET_SIZE, static_cast<unsigned long>(size)) < 0)
+    return LastError();
   return fd;
 }
 
 Result<UniqueFd> CreateMemfd(std::string_view name, std::size_t size) {
   std::string truncated(name.substr(0, kMemfdNameMax));
   UniqueFd fd(memfd_create(truncated.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (!fd.valid()) return LastError();
+  if (!fd.valid())
+    return LastError();
   if (RetryOnEintr([&] { return ftruncate(fd.get(), static_cast<off_t>(size)); }) < 0) {
     return LastError();
   }
-  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) < 0) return LastError();
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) < 0)
+    return LastError();
   return fd;
 }
 
@@ -75,13 +80,17 @@ Result<UniqueFd> CreateMemfd(std::string_view name, std::size_t size) {
 Result<void> CheckPinRange(std::size_t size, std::size_t offset, std::size_t length) {
   const std::size_t page = PageSize();
   const std::size_t end = (size + page - 1) / page * page;
-  if (offset % page != 0 || length % page != 0) return ErrnoError(EINVAL);
+  if (offset % page != 0 || length % page != 0)
+    return ErrnoError(EINVAL);
   if (length == 0) {
-    if (offset > end) return ErrnoError(EINVAL);
+    if (offset > end)
+      return ErrnoError(EINVAL);
     length = end - offset;
   }
-  if (offset > std::numeric_limits<std::uint32_t>::max() - length) return ErrnoError(EINVAL);
-  if (offset + length > end) return ErrnoError(EINVAL);
+  if (offset > std::numeric_limits<std::uint32_t>::max() - length)
+    return ErrnoError(EINVAL);
+  if (offset + length > end)
+    return ErrnoError(EINVAL);
   return {};
 }
 
@@ -95,11 +104,13 @@ std::size_t PageSize() noexcept {
 Result<UniqueFd> OpenDevice() {
   UniqueFd fd(RetryOnEintr([] { return open(kDevicePath, O_RDWR | O_CLOEXEC); }));
   if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENXIO || errno == ENODEV) return ErrnoError(ENODEV);
+    if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+      return ErrnoError(ENODEV);
     return LastError();
   }
-  struct stat st;
-  if (fstat(fd.get(), &st) < 0) return LastError();
+  struct stat st = {};
+  if (fstat(fd.get(), &st) < 0)
+    return LastError();
   // A new area answers GET_SIZE with 0; anything else is not ashmem.
   if (!S_ISCHR(st.st_mode) || Ioctl(fd.get(), ASHMEM_GET_SIZE, 0UL) != 0) {
     return ErrnoError(ENODEV);
@@ -108,18 +119,22 @@ Result<UniqueFd> OpenDevice() {
 }
 
 Result<Backend> Identify(int fd) {
-  struct stat st;
-  if (fd < 0) return ErrnoError(EBADF);
-  if (fstat(fd, &st) < 0) return LastError();
+  struct stat st = {};
+  if (fd < 0)
+    return ErrnoError(EBADF);
+  if (fstat(fd, &st) < 0)
+    return LastError();
   if (S_ISCHR(st.st_mode)) {
-    if (IsAshmemDevice(st.st_rdev)) return Backend::kAshmem;
+    if (IsAshmemDevice(st.st_rdev))
+      return Backend::kAshmem;
     return ErrnoError(ENOTTY);
   }
   if (S_ISREG(st.st_mode)) {
     // Only memfds made with MFD_ALLOW_SEALING start without F_SEAL_SEAL;
     // other shmem files report it, and other files do not support seals.
     int seals = fcntl(fd, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_SEAL) == 0) return Backend::kMemfd;
+    if (seals >= 0 && (seals & F_SEAL_SEAL) == 0)
+      return Backend::kMemfd;
   }
   return ErrnoError(ENOTTY);
 }
@@ -134,37 +149,47 @@ Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t si
 Result<std::size_t> GetSize(int fd, Backend backend) {
   if (backend == Backend::kAshmem) {
     long size = Ioctl(fd, ASHMEM_GET_SIZE, 0UL);
-    if (size < 0) return LastError();
+    if (size < 0)
+      return LastError();
     return static_cast<std::size_t>(size);
   }
-  struct stat st;
-  if (fstat(fd, &st) < 0) return LastError();
+  struct stat st = {};
+  if (fstat(fd, &st) < 0)
+    return LastError();
   return static_cast<std::size_t>(st.st_size);
 }
 
 Result<int> GetProt(int fd, Backend backend) {
   if (backend == Backend::kAshmem) {
     long prot = Ioctl(fd, ASHMEM_GET_PROT_MASK, 0UL);
-    if (prot < 0) return LastError();
+    if (prot < 0)
+      return LastError();
     return static_cast<int>(prot);
   }
   int seals = fcntl(fd, F_GET_SEALS);
-  if (seals < 0) return LastError();
-  if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return kAllProt & ~PROT_WRITE;
+  if (seals < 0)
+    return LastError();
+  if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+    return kAllProt & ~PROT_WRITE;
   return kAllProt;
 }
 
 Result<void> SetProt(int fd, Backend backend, int prot) {
   if (backend == Backend::kAshmem) {
-    if (Ioctl(fd, ASHMEM_SET_PROT_MASK, static_cast<unsigned long>(prot)) < 0) return LastError();
+    if (Ioctl(fd, ASHMEM_SET_PROT_MASK, static_cast<unsigned long>(prot)) < 0)
+      return LastError();
     return {};
   }
-  if ((prot & ~kAllProt) != 0) return ErrnoError(EINVAL);
+  if ((prot & ~kAllProt) != 0)
+    return ErrnoError(EINVAL);
   Result<int> current = GetProt(fd, backend);
-  if (!current.ok()) return current.error();
-  if ((prot & ~*current) != 0) return ErrnoError(EINVAL);  // the set only shrinks
+  if (!current.ok())
+    return current.error();
+  if ((prot & ~*current) != 0)
+    return ErrnoError(EINVAL);  // the set only shrinks
   if ((prot & PROT_WRITE) == 0 && (*current & PROT_WRITE) != 0) {
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0) return LastError();
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0)
+      return LastError();
   }
   return {};
 }
@@ -173,38 +198,38 @@ Result<int> Pin(int fd, Backend backend, PinOp op, std::size_t offset, std::size
   // struct ashmem_pin has 32-bit fields: refuse what they cannot hold
   // rather than let it wrap.
   constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
-  if (offset > kMax || length > kMax) return ErrnoError(EINVAL);
+  if (offset > kMax || length > kMax)
+    return ErrnoError(EINVAL);
   if (backend == Backend::kAshmem) {
     struct ashmem_pin pin = {static_cast<__u32>(offset), static_cast<__u32>(length)};
     unsigned long cmd = op == PinOp::kPin     ? ASHMEM_PIN
                         : op == PinOp::kUnpin ? ASHMEM_UNPIN
                                               : ASHMEM_GET_PIN_STATUS;
     long ret = Ioctl(fd, cmd, &pin);
-    if (ret < 0) return LastError();
+    if (ret < 0)
+      return LastError();
     return static_cast<int>(ret);
   }
   Result<std::size_t> size = GetSize(fd, backend);
-  if (!size.ok()) return size.error();
-  if (Result<void> ok = CheckPinRange(*size, offset, length); !ok.ok()) return ok.error();
-  switch (op) {
-    case PinOp::kPin:
-      return ASHMEM_NOT_PURGED;
-    case PinOp::kUnpin:
-      return 0;
-    case PinOp::kGetStatus:
-      return ASHMEM_IS_PINNED;
-  }
-  return ErrnoError(EINVAL);
+  if (!size.ok())
+    return size.error();
+  if (Result<void> ok = CheckPinRange(*size, offset, length); !ok.ok())
+    return ok.error();
+  // Nothing is ever purged or unpinned: PIN reports ASHMEM_NOT_PURGED (0),
+  // UNPIN succeeds (0), and every range counts as pinned.
+  return op == PinOp::kGetStatus ? ASHMEM_IS_PINNED : 0;
 }
 
 Result<std::uint64_t> GetFileId(int fd, Backend backend) {
   if (backend == Backend::kAshmem) {
     unsigned long id = 0;
-    if (Ioctl(fd, ASHMEM_GET_FILE_ID, &id) < 0) return LastError();
+    if (Ioctl(fd, ASHMEM_GET_FILE_ID, &id) < 0)
+      return LastError();
     return static_cast<std::uint64_t>(id);
   }
-  struct stat st;
-  if (fstat(fd, &st) < 0) return LastError();
+  struct stat st = {};
+  if (fstat(fd, &st) < 0)
+    return LastError();
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
@@ -212,23 +237,28 @@ std::string GetName(int fd, Backend backend) {
   ErrnoRestorer keep_errno;
   if (backend == Backend::kAshmem) {
     char buf[ASHMEM_NAME_LEN] = {};
-    if (Ioctl(fd, ASHMEM_GET_NAME, buf) < 0) return {};
+    if (Ioctl(fd, ASHMEM_GET_NAME, buf) < 0)
+      return {};
     buf[sizeof(buf) - 1] = '\0';
-    if (std::strcmp(buf, ASHMEM_NAME_DEF) == 0) return {};
+    if (std::strcmp(buf, ASHMEM_NAME_DEF) == 0)
+      return {};
     return buf;
   }
   // A memfd's link reads "/memfd:<name> (deleted)".
   char link[32];
   char target[PATH_MAX];
-  std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  (void)std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
   ssize_t n = readlink(link, target, sizeof(target));
-  if (n < 0 || static_cast<std::size_t>(n) >= sizeof(target)) return {};
+  if (n < 0 || static_cast<std::size_t>(n) >= sizeof(target))
+    return {};
   std::string_view name(target, static_cast<std::size_t>(n));
   constexpr std::string_view kPrefix = "/memfd:";
   constexpr std::string_view kSuffix = " (deleted)";
-  if (!name.starts_with(kPrefix)) return {};
+  if (!name.starts_with(kPrefix))
+    return {};
   name.remove_prefix(kPrefix.size());
-  if (name.ends_with(kSuffix)) name.remove_suffix(kSuffix.size());
+  if (name.ends_with(kSuffix))
+    name.remove_suffix(kSuffix.size());
   return std::string(name);
 }
 

@@ -30,7 +30,9 @@ auto RetryOnEintr(F f) {
 }
 
 // The error_code for the current errno.
-inline std::error_code LastError() noexcept { return ErrnoError(errno); }
+inline std::error_code LastError() noexcept {
+  return ErrnoError(errno);
+}
 
 // Saves errno and restores it when the scope ends, for cleanup on error paths.
 class ErrnoRestorer {
@@ -39,6 +41,8 @@ class ErrnoRestorer {
   ~ErrnoRestorer() { errno = saved_; }
   ErrnoRestorer(const ErrnoRestorer&) = delete;
   ErrnoRestorer& operator=(const ErrnoRestorer&) = delete;
+  ErrnoRestorer(ErrnoRestorer&&) = delete;
+  ErrnoRestorer& operator=(ErrnoRestorer&&) = delete;
 
  private:
   int saved_;

@@ -56,14 +56,22 @@ std::atomic_ref<T> Field(T& field) {
   return std::atomic_ref<T>(field);
 }
 
-Header& HeaderOf(const Mapping& mapping) { return *reinterpret_cast<Header*>(mapping.data()); }
-std::byte* PayloadOf(const Mapping& mapping) { return mapping.data() + Channel::kHeaderSize; }
+Header& HeaderOf(const Mapping& mapping) {
+  return *reinterpret_cast<Header*>(mapping.data());
+}
+std::byte* PayloadOf(const Mapping& mapping) {
+  return mapping.data() + Channel::kHeaderSize;
+}
 
-std::uint64_t Checksum(const void* data, std::size_t length) { return XXH3_64bits(data, length); }
+std::uint64_t Checksum(const void* data, std::size_t length) {
+  return XXH3_64bits(data, length);
+}
 
 Clock::time_point DeadlineAfter(std::chrono::nanoseconds timeout) {
-  if (timeout <= std::chrono::nanoseconds::zero()) return Clock::time_point::min();
-  if (timeout > std::chrono::hours(24 * 365)) return Clock::time_point::max();
+  if (timeout <= std::chrono::nanoseconds::zero())
+    return Clock::time_point::min();
+  if (timeout > std::chrono::hours(24 * 365))
+    return Clock::time_point::max();
   return Clock::now() + timeout;
 }
 
@@ -79,8 +87,7 @@ void FutexWait(std::uint32_t& word, std::uint32_t expected, Clock::time_point de
     timeout = &abs;
   }
   // Not FUTEX_PRIVATE_FLAG: the word is shared with other processes.
-  syscall(SYS_futex, &word, FUTEX_WAIT_BITSET, expected, timeout, nullptr,
-          FUTEX_BITSET_MATCH_ANY);
+  syscall(SYS_futex, &word, FUTEX_WAIT_BITSET, expected, timeout, nullptr, FUTEX_BITSET_MATCH_ANY);
 }
 
 void FutexWake(std::uint32_t& word) {
@@ -88,7 +95,8 @@ void FutexWake(std::uint32_t& word) {
 }
 
 Result<void> CheckMemory(const Mapping& mapping) {
-  if (mapping.empty() || mapping.size() < Channel::kHeaderSize) return ErrnoError(EINVAL);
+  if (mapping.empty() || mapping.size() < Channel::kHeaderSize)
+    return ErrnoError(EINVAL);
   if (reinterpret_cast<std::uintptr_t>(mapping.data()) % alignof(Header) != 0) {
     return ErrnoError(EINVAL);
   }
@@ -113,14 +121,16 @@ Result<void> CheckHeader(Header& header) {
 // ---- Writer ---------------------------------------------------------------
 
 Result<Channel::Writer> Channel::Writer::Create(Mapping mapping) {
-  if (Result<void> ok = CheckMemory(mapping); !ok.ok()) return ok.error();
-  if (!mapping.writable()) return ErrnoError(EACCES);
+  if (Result<void> ok = CheckMemory(mapping); !ok.ok())
+    return ok.error();
+  if (!mapping.writable())
+    return ErrnoError(EACCES);
   Header& header = HeaderOf(mapping);
   // The magic goes last, so that a reader that sees it sees the rest.
   Field(header.magic).store(0, std::memory_order_relaxed);
   Field(header.version).store(kVersion, std::memory_order_relaxed);
-  Field(header.header_size).store(static_cast<std::uint16_t>(kHeaderSize),
-                                  std::memory_order_relaxed);
+  Field(header.header_size)
+      .store(static_cast<std::uint16_t>(kHeaderSize), std::memory_order_relaxed);
   Field(header.state).store(static_cast<std::uint32_t>(State::kEmpty), std::memory_order_relaxed);
   Field(header.reserved).store(0, std::memory_order_relaxed);
   Field(header.sequence).store(0, std::memory_order_relaxed);
@@ -133,14 +143,18 @@ Result<Channel::Writer> Channel::Writer::Create(Mapping mapping) {
 
 Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
                                                          std::chrono::nanoseconds timeout) {
-  if (pending_length_) return ErrnoError(EBUSY);
-  if (length > capacity()) return ErrnoError(EMSGSIZE);
+  if (pending_length_)
+    return ErrnoError(EBUSY);
+  if (length > capacity())
+    return ErrnoError(EMSGSIZE);
   Header& header = HeaderOf(mapping_);
   const Clock::time_point deadline = DeadlineAfter(timeout);
   for (;;) {
-    if (Result<void> ok = CheckHeader(header); !ok.ok()) return ok.error();
+    if (Result<void> ok = CheckHeader(header); !ok.ok())
+      return ok.error();
     std::uint32_t state = Field(header.state).load(std::memory_order_acquire);
-    if (state > static_cast<std::uint32_t>(State::kConsumed)) return Error::kCorruptHeader;
+    if (state > static_cast<std::uint32_t>(State::kConsumed))
+      return Error::kCorruptHeader;
     if (state == static_cast<std::uint32_t>(State::kEmpty) ||
         state == static_cast<std::uint32_t>(State::kConsumed)) {
       if (Field(header.state)
@@ -162,7 +176,8 @@ Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
 }
 
 Result<std::uint64_t> Channel::Writer::Commit() {
-  if (!pending_length_) return ErrnoError(EINVAL);
+  if (!pending_length_)
+    return ErrnoError(EINVAL);
   const std::size_t length = *pending_length_;
   pending_length_.reset();
   Header& header = HeaderOf(mapping_);
@@ -179,43 +194,54 @@ Result<std::uint64_t> Channel::Writer::Commit() {
 Result<std::uint64_t> Channel::Writer::Write(std::span<const std::byte> payload,
                                              std::chrono::nanoseconds timeout) {
   Result<std::span<std::byte>> slot = BeginWrite(payload.size(), timeout);
-  if (!slot.ok()) return slot.error();
-  if (!payload.empty()) std::memcpy(slot->data(), payload.data(), payload.size());
+  if (!slot.ok())
+    return slot.error();
+  if (!payload.empty())
+    std::memcpy(slot->data(), payload.data(), payload.size());
   return Commit();
 }
 
 // ---- Reader ---------------------------------------------------------------
 
 Result<Channel::Reader> Channel::Reader::Attach(Mapping mapping) {
-  if (Result<void> ok = CheckMemory(mapping); !ok.ok()) return ok.error();
-  if (Result<void> ok = CheckHeader(HeaderOf(mapping)); !ok.ok()) return ok.error();
+  if (Result<void> ok = CheckMemory(mapping); !ok.ok())
+    return ok.error();
+  if (Result<void> ok = CheckHeader(HeaderOf(mapping)); !ok.ok())
+    return ok.error();
   return Reader(std::move(mapping));
 }
 
-Result<Channel::Message> Channel::Reader::TryRead() { return Read(std::chrono::nanoseconds(0)); }
+Result<Channel::Message> Channel::Reader::TryRead() {
+  return Read(std::chrono::nanoseconds(0));
+}
 
 Result<Channel::Message> Channel::Reader::Read(std::chrono::nanoseconds timeout) {
   Header& header = HeaderOf(mapping_);
   const std::size_t capacity = Capacity(mapping_.size());
   const Clock::time_point deadline = DeadlineAfter(timeout);
   for (;;) {
-    if (Result<void> ok = CheckHeader(header); !ok.ok()) return ok.error();
+    if (Result<void> ok = CheckHeader(header); !ok.ok())
+      return ok.error();
     const std::uint32_t state = Field(header.state).load(std::memory_order_acquire);
-    if (state > static_cast<std::uint32_t>(State::kConsumed)) return Error::kCorruptHeader;
+    if (state > static_cast<std::uint32_t>(State::kConsumed))
+      return Error::kCorruptHeader;
     if (state == static_cast<std::uint32_t>(State::kReady)) {
       const std::uint64_t sequence = Field(header.sequence).load(std::memory_order_relaxed);
       if (sequence != last_sequence_) {
         const std::uint64_t length = Field(header.payload_length).load(std::memory_order_relaxed);
         const std::uint64_t checksum = Field(header.checksum).load(std::memory_order_relaxed);
-        if (length > capacity) return Error::kCorruptHeader;
+        if (length > capacity)
+          return Error::kCorruptHeader;
         Message message{sequence, std::vector<std::byte>(length)};
-        if (length != 0) std::memcpy(message.payload.data(), PayloadOf(mapping_), length);
+        if (length != 0)
+          std::memcpy(message.payload.data(), PayloadOf(mapping_), length);
         std::atomic_thread_fence(std::memory_order_acquire);
         if (Field(header.state).load(std::memory_order_relaxed) != state ||
             Field(header.sequence).load(std::memory_order_relaxed) != sequence) {
           continue;  // the slot changed under the copy: look again
         }
-        if (Checksum(message.payload.data(), length) != checksum) return Error::kChecksumMismatch;
+        if (Checksum(message.payload.data(), length) != checksum)
+          return Error::kChecksumMismatch;
         if (acknowledges()) {
           std::uint32_t expected = state;
           Field(header.state)
@@ -228,8 +254,10 @@ Result<Channel::Message> Channel::Reader::Read(std::chrono::nanoseconds timeout)
       }
     }
     if (Clock::now() >= deadline) {
-      if (state == static_cast<std::uint32_t>(State::kWriting)) return Error::kWriteInProgress;
-      if (timeout <= std::chrono::nanoseconds::zero()) return Error::kNoMessage;
+      if (state == static_cast<std::uint32_t>(State::kWriting))
+        return Error::kWriteInProgress;
+      if (timeout <= std::chrono::nanoseconds::zero())
+        return Error::kNoMessage;
       return ErrnoError(ETIMEDOUT);
     }
     FutexWait(header.state, state, deadline);

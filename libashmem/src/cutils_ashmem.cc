@@ -27,9 +27,11 @@ int Fail(std::error_code error) {
 
 int PinCall(int fd, ashmem::internal::PinOp op, size_t offset, size_t len) {
   Result<Backend> backend = ashmem::internal::Identify(fd);
-  if (!backend.ok()) return Fail(backend.error());
+  if (!backend.ok())
+    return Fail(backend.error());
   Result<int> ret = ashmem::internal::Pin(fd, *backend, op, offset, len);
-  if (!ret.ok()) return Fail(ret.error());
+  if (!ret.ok())
+    return Fail(ret.error());
   return *ret;
 }
 
@@ -44,15 +46,18 @@ int ashmem_valid(int fd) {
 
 int ashmem_create_region(const char* name, size_t size) {
   Result<ashmem::Region> region = ashmem::Region::Create(name != nullptr ? name : "", size);
-  if (!region.ok()) return Fail(region.error());
+  if (!region.ok())
+    return Fail(region.error());
   return std::move(region).value().Release().release();
 }
 
 int ashmem_set_prot_region(int fd, int prot) {
   Result<Backend> backend = ashmem::internal::Identify(fd);
-  if (!backend.ok()) return Fail(backend.error());
+  if (!backend.ok())
+    return Fail(backend.error());
   Result<void> ret = ashmem::internal::SetProt(fd, *backend, prot);
-  if (!ret.ok()) return Fail(ret.error());
+  if (!ret.ok())
+    return Fail(ret.error());
   return 0;
 }
 
@@ -66,10 +71,13 @@ int ashmem_unpin_region(int fd, size_t offset, size_t len) {
 
 int ashmem_get_size_region(int fd) {
   Result<Backend> backend = ashmem::internal::Identify(fd);
-  if (!backend.ok()) return Fail(backend.error());
+  if (!backend.ok())
+    return Fail(backend.error());
   Result<size_t> size = ashmem::internal::GetSize(fd, *backend);
-  if (!size.ok()) return Fail(size.error());
-  if (*size > INT_MAX) return Fail(ashmem::ErrnoError(EOVERFLOW));
+  if (!size.ok())
+    return Fail(size.error());
+  if (*size > INT_MAX)
+    return Fail(ashmem::ErrnoError(EOVERFLOW));
   return static_cast<int>(*size);
 }
 

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "backend.h"
 
@@ -14,21 +13,25 @@ namespace ashmem {
 
 using internal::RetryOnEintr;
 
+namespace {
+// Room for the largest control message either side ever handles.
+constexpr std::size_t kControlSpace = CMSG_SPACE(kMaxFdsPerMessage * sizeof(int));
+}  // namespace
+
 Result<std::size_t> SendFds(int socket, std::span<const std::byte> payload,
                             std::span<const int> fds) {
-  if (payload.empty() || fds.size() > kMaxFdsPerMessage) return ErrnoError(EINVAL);
+  if (payload.empty() || fds.size() > kMaxFdsPerMessage)
+    return ErrnoError(EINVAL);
   iovec iov = {const_cast<std::byte*>(payload.data()), payload.size()};
   msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
 
   const std::size_t fd_bytes = fds.size() * sizeof(int);
-  const std::size_t space = fds.empty() ? 0 : CMSG_SPACE(fd_bytes);
-  std::unique_ptr<cmsghdr[]> control;  // cmsghdr elements keep the buffer aligned
-  if (space != 0) {
-    control.reset(new cmsghdr[(space + sizeof(cmsghdr) - 1) / sizeof(cmsghdr)]());
-    msg.msg_control = control.get();
-    msg.msg_controllen = space;
+  alignas(cmsghdr) std::byte control[kControlSpace] = {};
+  if (!fds.empty()) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(fd_bytes);
     cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
     cmsg->cmsg_level = SOL_SOCKET;
     cmsg->cmsg_type = SCM_RIGHTS;
@@ -36,26 +39,27 @@ Result<std::size_t> SendFds(int socket, std::span<const std::byte> payload,
     std::memcpy(CMSG_DATA(cmsg), fds.data(), fd_bytes);
   }
   ssize_t sent = RetryOnEintr([&] { return sendmsg(socket, &msg, MSG_NOSIGNAL); });
-  if (sent < 0) return ErrnoError(errno);
+  if (sent < 0)
+    return ErrnoError(errno);
   return static_cast<std::size_t>(sent);
 }
 
 Result<ReceivedMessage> ReceiveFds(int socket, std::span<std::byte> buffer, std::size_t max_fds) {
-  if (buffer.empty() || max_fds > kMaxFdsPerMessage) return ErrnoError(EINVAL);
+  if (buffer.empty() || max_fds > kMaxFdsPerMessage)
+    return ErrnoError(EINVAL);
   iovec iov = {buffer.data(), buffer.size()};
   msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
 
-  const std::size_t space = max_fds == 0 ? 0 : CMSG_SPACE(max_fds * sizeof(int));
-  std::unique_ptr<cmsghdr[]> control;
-  if (space != 0) {
-    control.reset(new cmsghdr[(space + sizeof(cmsghdr) - 1) / sizeof(cmsghdr)]());
-    msg.msg_control = control.get();
-    msg.msg_controllen = space;
+  alignas(cmsghdr) std::byte control[kControlSpace] = {};
+  if (max_fds != 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(max_fds * sizeof(int));
   }
   ssize_t received = RetryOnEintr([&] { return recvmsg(socket, &msg, MSG_CMSG_CLOEXEC); });
-  if (received < 0) return ErrnoError(errno);
+  if (received < 0)
+    return ErrnoError(errno);
 
   // Take ownership of every fd that arrived before looking at anything else,
   // so that each error path below closes them.
@@ -74,8 +78,10 @@ Result<ReceivedMessage> ReceiveFds(int socket, std::span<std::byte> buffer, std:
       result.fds.emplace_back(fd);
     }
   }
-  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) return ErrnoError(EMSGSIZE);
-  if (unexpected) return ErrnoError(EBADMSG);
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0)
+    return ErrnoError(EMSGSIZE);
+  if (unexpected)
+    return ErrnoError(EBADMSG);
   return result;
 }
 

@@ -35,11 +35,15 @@ Mapping& Mapping::operator=(Mapping&& other) noexcept {
   return *this;
 }
 
-bool Mapping::writable() const noexcept { return (prot_ & PROT_WRITE) != 0; }
+bool Mapping::writable() const noexcept {
+  return (prot_ & PROT_WRITE) != 0;
+}
 
 Result<void> Mapping::Protect(int prot) {
-  if (base_ == nullptr) return ErrnoError(EINVAL);
-  if (mprotect(base_, mapped_size_, prot) < 0) return ErrnoError(errno);
+  if (base_ == nullptr)
+    return ErrnoError(EINVAL);
+  if (mprotect(base_, mapped_size_, prot) < 0)
+    return ErrnoError(errno);
   prot_ = prot;
   return {};
 }

@@ -12,11 +12,14 @@ MemoryFile::MemoryFile(Region region, Mapping mapping) noexcept
 
 Result<MemoryFile> MemoryFile::Create(std::string_view name, std::size_t size,
                                       std::optional<Backend> backend) {
-  if (size == 0) return ErrnoError(EINVAL);
+  if (size == 0)
+    return ErrnoError(EINVAL);
   Result<Region> region = Region::Create(name, size, backend);
-  if (!region.ok()) return region.error();
+  if (!region.ok())
+    return region.error();
   Result<Mapping> mapping = region->Map(PROT_READ | PROT_WRITE);
-  if (!mapping.ok()) return mapping.error();
+  if (!mapping.ok())
+    return mapping.error();
   return MemoryFile(std::move(region).value(), std::move(mapping).value());
 }
 
@@ -29,12 +32,14 @@ Result<PinState> MemoryFile::AllowPurging(bool allow) {
     return PinState::kRetained;
   }
   if (allow) {
-    if (Result<void> ret = region_.Unpin(); !ret.ok()) return ret.error();
+    if (Result<void> ret = region_.Unpin(); !ret.ok())
+      return ret.error();
     purging_allowed_ = true;
     return PinState::kRetained;
   }
   Result<PinState> state = region_.Pin();
-  if (!state.ok()) return state.error();
+  if (!state.ok())
+    return state.error();
   purging_allowed_ = false;
   const bool lost = purged_ || *state == PinState::kPurged;
   purged_ = false;
@@ -51,13 +56,16 @@ Result<std::size_t> MemoryFile::WriteBytes(std::span<const std::byte> src, std::
 
 Result<std::size_t> MemoryFile::Access(std::size_t offset, std::size_t length, std::byte* read_into,
                                        const std::byte* write_from) {
-  if (offset > size() || length > size() - offset) return ErrnoError(EINVAL);
-  if (purged_) return Error::kPurged;
+  if (offset > size() || length > size() - offset)
+    return ErrnoError(EINVAL);
+  if (purged_)
+    return Error::kPurged;
   if (purging_allowed_) {
     // Pin for the copy, so the kernel cannot purge the range under it; if it
     // already has, report that rather than hand out zeros.
     Result<PinState> state = region_.Pin();
-    if (!state.ok()) return state.error();
+    if (!state.ok())
+      return state.error();
     if (*state == PinState::kPurged) {
       purged_ = true;
       (void)region_.Unpin();
@@ -72,7 +80,8 @@ Result<std::size_t> MemoryFile::Access(std::size_t offset, std::size_t length, s
     }
   }
   if (purging_allowed_) {
-    if (Result<void> ret = region_.Unpin(); !ret.ok()) return ret.error();
+    if (Result<void> ret = region_.Unpin(); !ret.ok())
+      return ret.error();
   }
   return length;
 }

@@ -30,10 +30,12 @@ Result<Backend> DefaultBackend() {
     return AshmemDeviceAvailable() ? Backend::kAshmem : Backend::kMemfd;
   }
   std::string_view choice(forced);
-  if (choice == "memfd") return Backend::kMemfd;
+  if (choice == "memfd")
+    return Backend::kMemfd;
   if (choice == "ashmem") {
     // Forcing a backend that is not there is an error, not a fallback.
-    if (!AshmemDeviceAvailable()) return ErrnoError(ENODEV);
+    if (!AshmemDeviceAvailable())
+      return ErrnoError(ENODEV);
     return Backend::kAshmem;
   }
   return ErrnoError(EINVAL);
@@ -41,9 +43,11 @@ Result<Backend> DefaultBackend() {
 
 Result<std::size_t> PurgeAllCaches() {
   Result<UniqueFd> fd = internal::OpenDevice();
-  if (!fd.ok()) return fd.error();
+  if (!fd.ok())
+    return fd.error();
   int pages = internal::RetryOnEintr([&] { return ioctl(fd->get(), ASHMEM_PURGE_ALL_CACHES); });
-  if (pages < 0) return ErrnoError(errno);
+  if (pages < 0)
+    return ErrnoError(errno);
   return static_cast<std::size_t>(pages);
 }
 
@@ -54,62 +58,82 @@ Result<Region> Region::Create(std::string_view name, std::size_t size,
                               std::optional<Backend> backend) {
   if (!backend) {
     Result<Backend> chosen = DefaultBackend();
-    if (!chosen.ok()) return chosen.error();
+    if (!chosen.ok())
+      return chosen.error();
     backend = *chosen;
   }
   name = name.substr(0, ASHMEM_NAME_LEN - 1);
   Result<UniqueFd> fd = internal::CreateFd(*backend, name, size);
-  if (!fd.ok()) return fd.error();
+  if (!fd.ok())
+    return fd.error();
   return Region(std::move(fd).value(), *backend, size, std::string(name));
 }
 
 Result<Region> Region::Adopt(UniqueFd fd) {
   Result<Backend> backend = internal::Identify(fd.get());
-  if (!backend.ok()) return backend.error();
+  if (!backend.ok())
+    return backend.error();
   Result<std::size_t> size = internal::GetSize(fd.get(), *backend);
-  if (!size.ok()) return size.error();
+  if (!size.ok())
+    return size.error();
   std::string name = internal::GetName(fd.get(), *backend);
   return Region(std::move(fd), *backend, *size, std::move(name));
 }
 
-Result<UniqueFd> Region::DupFd() const { return ashmem::DupFd(fd_.get()); }
+Result<UniqueFd> Region::DupFd() const {
+  return ashmem::DupFd(fd_.get());
+}
 
-Result<int> Region::Prot() const { return internal::GetProt(fd_.get(), backend_); }
+Result<int> Region::Prot() const {
+  return internal::GetProt(fd_.get(), backend_);
+}
 
-Result<void> Region::RestrictProt(int prot) { return internal::SetProt(fd_.get(), backend_, prot); }
+Result<void> Region::RestrictProt(int prot) {
+  return internal::SetProt(fd_.get(), backend_, prot);
+}
 
 Result<Mapping> Region::Map(int prot, std::size_t offset, std::size_t length) const {
-  if (!valid()) return ErrnoError(EBADF);
-  if (offset >= size_) return ErrnoError(EINVAL);
-  if (length == 0) length = size_ - offset;
-  if (length > size_ - offset) return ErrnoError(EINVAL);
+  if (!valid())
+    return ErrnoError(EBADF);
+  if (offset >= size_)
+    return ErrnoError(EINVAL);
+  if (length == 0)
+    length = size_ - offset;
+  if (length > size_ - offset)
+    return ErrnoError(EINVAL);
   const std::size_t page = internal::PageSize();
   const std::size_t start = offset / page * page;
   const std::size_t slack = offset - start;
   const std::size_t mapped = (slack + length + page - 1) / page * page;
   void* base = mmap(nullptr, mapped, prot, MAP_SHARED, fd_.get(), static_cast<off_t>(start));
-  if (base == MAP_FAILED) return ErrnoError(errno);
+  if (base == MAP_FAILED)
+    return ErrnoError(errno);
   return Mapping(base, mapped, slack, length, prot);
 }
 
 Result<PinState> Region::Pin(std::size_t offset, std::size_t length) {
   Result<int> ret = internal::Pin(fd_.get(), backend_, PinOp::kPin, offset, length);
-  if (!ret.ok()) return ret.error();
+  if (!ret.ok())
+    return ret.error();
   return *ret == ASHMEM_WAS_PURGED ? PinState::kPurged : PinState::kRetained;
 }
 
 Result<void> Region::Unpin(std::size_t offset, std::size_t length) {
   Result<int> ret = internal::Pin(fd_.get(), backend_, PinOp::kUnpin, offset, length);
-  if (!ret.ok()) return ret.error();
+  if (!ret.ok())
+    return ret.error();
   return {};
 }
 
 Result<bool> Region::IsPinned(std::size_t offset, std::size_t length) const {
   Result<int> ret = internal::Pin(fd_.get(), backend_, PinOp::kGetStatus, offset, length);
-  if (!ret.ok()) return ret.error();
+  if (!ret.ok())
+    return ret.error();
   return *ret == ASHMEM_IS_PINNED;
 }
 
-Result<std::uint64_t> Region::FileId() const { return internal::GetFileId(fd_.get(), backend_); }
+Result<std::uint64_t> Region::FileId() const {
+  return internal::GetFileId(fd_.get(), backend_);
+}
 
 }  // namespace ashmem

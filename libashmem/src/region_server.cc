@@ -56,15 +56,18 @@ struct Reply {
 Result<sockaddr_un> MakeAddress(std::string_view path) {
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.empty()) return ErrnoError(EINVAL);
-  if (path.size() >= sizeof(addr.sun_path)) return ErrnoError(ENAMETOOLONG);
+  if (path.empty())
+    return ErrnoError(EINVAL);
+  if (path.size() >= sizeof(addr.sun_path))
+    return ErrnoError(ENAMETOOLONG);
   std::memcpy(addr.sun_path, path.data(), path.size());
   return addr;
 }
 
 Result<UniqueFd> NewSocket() {
   UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return ErrnoError(errno);
+  if (!fd.valid())
+    return ErrnoError(errno);
   return fd;
 }
 
@@ -82,14 +85,18 @@ Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
     int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
     pollfd pfd = {fd, POLLIN, 0};
     int ret = poll(&pfd, 1, timeout);
-    if (ret > 0) return true;
-    if (ret == 0) return false;
-    if (errno != EINTR) return ErrnoError(errno);
+    if (ret > 0)
+      return true;
+    if (ret == 0)
+      return false;
+    if (errno != EINTR)
+      return ErrnoError(errno);
   }
 }
 
 Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
-  if (timeout > std::chrono::hours(24 * 365)) return Clock::time_point::max();
+  if (timeout > std::chrono::hours(24 * 365))
+    return Clock::time_point::max();
   return Clock::now() + timeout;
 }
 
@@ -124,22 +131,28 @@ RegionServer::~RegionServer() {
 
 Result<RegionServer> RegionServer::Listen(std::string path) {
   Result<sockaddr_un> addr = MakeAddress(path);
-  if (!addr.ok()) return addr.error();
+  if (!addr.ok())
+    return addr.error();
   const std::string temp = path + "." + std::to_string(getpid()) + ".tmp";
   Result<sockaddr_un> temp_addr = MakeAddress(temp);
-  if (!temp_addr.ok()) return temp_addr.error();
+  if (!temp_addr.ok())
+    return temp_addr.error();
 
-  struct stat st;
+  struct stat st = {};
   if (lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return ErrnoError(EEXIST);
+    if (!S_ISSOCK(st.st_mode))
+      return ErrnoError(EEXIST);
     Result<UniqueFd> probe = NewSocket();
-    if (!probe.ok()) return probe.error();
-    if (ConnectTo(probe->get(), *addr) == 0) return ErrnoError(EADDRINUSE);
+    if (!probe.ok())
+      return probe.error();
+    if (ConnectTo(probe->get(), *addr) == 0)
+      return ErrnoError(EADDRINUSE);
     // Nobody listens: a stale socket, replaced by the rename below.
   }
 
   Result<UniqueFd> listener = NewSocket();
-  if (!listener.ok()) return listener.error();
+  if (!listener.ok())
+    return listener.error();
   unlink(temp.c_str());
   if (bind(listener->get(), reinterpret_cast<const sockaddr*>(&*temp_addr), sizeof(*temp_addr)) <
       0) {
@@ -156,16 +169,21 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
 }
 
 Result<void> RegionServer::Publish(std::string_view name, const Region& region, Access access) {
-  if (name.empty() || name.size() > kMaxRegionNameLength) return ErrnoError(EINVAL);
-  if (!region.valid()) return ErrnoError(EBADF);
+  if (name.empty() || name.size() > kMaxRegionNameLength)
+    return ErrnoError(EINVAL);
+  if (!region.valid())
+    return ErrnoError(EBADF);
   Result<UniqueFd> fd = region.DupFd();
-  if (!fd.ok()) return fd.error();
+  if (!fd.ok())
+    return fd.error();
   if (access == Access::kReadOnly) {
     Result<int> prot = region.Prot();
-    if (!prot.ok()) return prot.error();
+    if (!prot.ok())
+      return prot.error();
     if ((*prot & PROT_WRITE) != 0) {
       Result<Region> view = Region::Adopt(std::move(fd).value());
-      if (!view.ok()) return view.error();
+      if (!view.ok())
+        return view.error();
       if (Result<void> ret = view->RestrictProt(*prot & ~PROT_WRITE); !ret.ok()) {
         return ret.error();
       }
@@ -178,33 +196,42 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
 
 Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
   Result<bool> ready = WaitReadable(listener_.get(), DeadlineAfter(timeout));
-  if (!ready.ok()) return ready.error();
-  if (!*ready) return ErrnoError(ETIMEDOUT);
-  UniqueFd connection(RetryOnEintr([&] {
-    return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-  }));
-  if (!connection.valid()) return ErrnoError(errno);
+  if (!ready.ok())
+    return ready.error();
+  if (!*ready)
+    return ErrnoError(ETIMEDOUT);
+  UniqueFd connection(
+      RetryOnEintr([&] { return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC); }));
+  if (!connection.valid())
+    return ErrnoError(errno);
   for (;;) {
     ready = WaitReadable(connection.get(), DeadlineAfter(timeout));
-    if (!ready.ok()) return ready.error();
-    if (!*ready) return ErrnoError(ETIMEDOUT);
+    if (!ready.ok())
+      return ready.error();
+    if (!*ready)
+      return ErrnoError(ETIMEDOUT);
     Result<bool> more = ServeRequest(connection.get());
-    if (!more.ok()) return more.error();
-    if (!*more) return {};
+    if (!more.ok())
+      return more.error();
+    if (!*more)
+      return {};
   }
 }
 
 // Answers one request; false when the client has hung up.
 Result<bool> RegionServer::ServeRequest(int connection) {
-  Request request;
+  Request request = {};
   Result<ReceivedMessage> message =
       ReceiveFds(connection, {reinterpret_cast<std::byte*>(&request), sizeof(request)}, 0);
   if (!message.ok()) {
-    if (message.error() == std::errc::connection_reset) return false;
-    if (message.error() == std::errc::message_size) return Error::kProtocol;
+    if (message.error() == std::errc::connection_reset)
+      return false;
+    if (message.error() == std::errc::message_size)
+      return Error::kProtocol;
     return message.error();
   }
-  if (message->size == 0) return false;
+  if (message->size == 0)
+    return false;
   if (message->size != sizeof(request) || request.magic != kRequestMagic ||
       request.version != kProtocolVersion || request.access > 1 ||
       std::memchr(request.name, '\0', sizeof(request.name)) == nullptr) {
@@ -241,18 +268,21 @@ Result<bool> RegionServer::ServeRequest(int connection) {
 
 // ---- RegionClient ---------------------------------------------------------
 
-Result<RegionClient> RegionClient::Connect(std::string_view path,
-                                           std::chrono::milliseconds wait) {
+Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::milliseconds wait) {
   Result<sockaddr_un> addr = MakeAddress(path);
-  if (!addr.ok()) return addr.error();
+  if (!addr.ok())
+    return addr.error();
   const Clock::time_point deadline = DeadlineAfter(wait);
   UniqueFd watch;
   for (;;) {
     Result<UniqueFd> fd = NewSocket();
-    if (!fd.ok()) return fd.error();
+    if (!fd.ok())
+      return fd.error();
     int err = ConnectTo(fd->get(), *addr);
-    if (err == 0) return RegionClient(std::move(fd).value());
-    if (err != ENOENT && err != ECONNREFUSED) return ErrnoError(err);
+    if (err == 0)
+      return RegionClient(std::move(fd).value());
+    if (err != ENOENT && err != ECONNREFUSED)
+      return ErrnoError(err);
     if (Clock::now() >= deadline) {
       return ErrnoError(err == ENOENT && wait.count() > 0 ? ETIMEDOUT : err);
     }
@@ -260,7 +290,8 @@ Result<RegionClient> RegionClient::Connect(std::string_view path,
       // Watch the directory, then try again at once: a server that appeared
       // between the first attempt and the watch is not missed.
       watch.reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-      if (!watch.valid()) return ErrnoError(errno);
+      if (!watch.valid())
+        return ErrnoError(errno);
       const std::size_t slash = path.find_last_of('/');
       const std::string dir = slash == std::string_view::npos ? "."
                               : slash == 0                    ? "/"
@@ -271,7 +302,8 @@ Result<RegionClient> RegionClient::Connect(std::string_view path,
       continue;
     }
     Result<bool> ready = WaitReadable(watch.get(), deadline);
-    if (!ready.ok()) return ready.error();
+    if (!ready.ok())
+      return ready.error();
     alignas(inotify_event) char events[4096];
     while (read(watch.get(), events, sizeof(events)) > 0) {
     }
@@ -279,30 +311,35 @@ Result<RegionClient> RegionClient::Connect(std::string_view path,
 }
 
 Result<Region> RegionClient::Get(std::string_view name, Access access) {
-  if (name.empty() || name.size() > kMaxRegionNameLength) return ErrnoError(EINVAL);
+  if (name.empty() || name.size() > kMaxRegionNameLength)
+    return ErrnoError(EINVAL);
   Request request = {};
   request.magic = kRequestMagic;
   request.version = kProtocolVersion;
   request.access = access == Access::kReadWrite ? 1 : 0;
   std::memcpy(request.name, name.data(), name.size());
-  ssize_t sent = RetryOnEintr(
-      [&] { return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL); });
-  if (sent < 0) return ErrnoError(errno);
+  ssize_t sent =
+      RetryOnEintr([&] { return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL); });
+  if (sent < 0)
+    return ErrnoError(errno);
 
-  Reply reply;
+  Reply reply = {};
   Result<ReceivedMessage> message =
       ReceiveFds(socket_.get(), {reinterpret_cast<std::byte*>(&reply), sizeof(reply)}, 1);
   if (!message.ok()) {
     return message.error() == std::errc::message_size ? make_error_code(Error::kProtocol)
                                                       : message.error();
   }
-  if (message->size == 0) return ErrnoError(ECONNRESET);
+  if (message->size == 0)
+    return ErrnoError(ECONNRESET);
   if (message->size != sizeof(reply) || reply.magic != kReplyMagic ||
       reply.version != kProtocolVersion) {
     return Error::kProtocol;
   }
-  if (reply.error != 0) return ErrnoError(reply.error);
-  if (message->fds.size() != 1) return Error::kProtocol;
+  if (reply.error != 0)
+    return ErrnoError(reply.error);
+  if (message->fds.size() != 1)
+    return Error::kProtocol;
   return Region::Adopt(std::move(message->fds[0]));
 }
 

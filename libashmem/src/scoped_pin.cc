@@ -13,7 +13,8 @@ ScopedPin::ScopedPin(int fd, Backend backend, std::size_t offset, std::size_t le
 
 Result<ScopedPin> ScopedPin::Create(Region& region, std::size_t offset, std::size_t length) {
   Result<PinState> state = region.Pin(offset, length);
-  if (!state.ok()) return state.error();
+  if (!state.ok())
+    return state.error();
   return ScopedPin(region.fd(), region.backend(), offset, length, *state);
 }
 
@@ -37,7 +38,8 @@ ScopedPin& ScopedPin::operator=(ScopedPin&& other) noexcept {
 }
 
 ScopedPin::~ScopedPin() {
-  if (fd_ < 0) return;
+  if (fd_ < 0)
+    return;
   internal::ErrnoRestorer keep_errno;
   (void)internal::Pin(fd_, backend_, internal::PinOp::kUnpin, offset_, length_);
 }

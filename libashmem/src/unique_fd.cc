@@ -20,13 +20,15 @@ void UniqueFd::reset(int fd) noexcept {
 
 Result<UniqueFd> DupFd(int fd) {
   int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return ErrnoError(errno);
+  if (copy < 0)
+    return ErrnoError(errno);
   return UniqueFd(copy);
 }
 
 Result<SocketPair> MakeSocketPair(int type) {
   int fds[2];
-  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0) return ErrnoError(errno);
+  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0)
+    return ErrnoError(errno);
   return SocketPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 

@@ -27,7 +27,8 @@ using testing::PageSize;
 // A recognisable payload: byte i of message n is (n * 31 + i) mod 251.
 std::vector<std::byte> Pattern(std::size_t size, std::uint64_t n) {
   std::vector<std::byte> v(size);
-  for (std::size_t i = 0; i < size; ++i) v[i] = std::byte((n * 31 + i) % 251);
+  for (std::size_t i = 0; i < size; ++i)
+    v[i] = std::byte((n * 31 + i) % 251);
   return v;
 }
 
@@ -40,7 +41,8 @@ class ChannelTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     Result<Region> region = Region::Create("channel-test", 4 * PageSize(), backend());
     ASSERT_TRUE(region.ok()) << region.error().message();
     region_ = std::move(region).value();
@@ -155,11 +157,14 @@ TEST_P(ChannelTest, ProducerKilledMidWriteIsReported) {
   ASSERT_NE(-1, child);
   if (child == 0) {
     Result<std::span<std::byte>> slot = writer_->BeginWrite(1000, 0s);
-    if (!slot.ok()) _exit(1);
+    if (!slot.ok())
+      _exit(1);
     std::memset(slot->data(), 'h', 500);  // half a message, then death
     char c = 1;
-    if (write(ready[1], &c, 1) != 1) _exit(2);
-    for (;;) pause();
+    if (write(ready[1], &c, 1) != 1)
+      _exit(2);
+    for (;;)
+      pause();
   }
   close(ready[1]);
   char c = 0;
@@ -237,7 +242,8 @@ TEST_P(ChannelTest, RoundTripsAcrossProcesses) {
   if (child == 0) {
     for (int n = 1; n <= kMessages; ++n) {
       std::vector<std::byte> payload = Pattern((n * 97) % (capacity + 1), n);
-      if (!writer_->Write(payload, 10s).ok()) _exit(1);
+      if (!writer_->Write(payload, 10s).ok())
+        _exit(1);
     }
     _exit(0);
   }

@@ -31,7 +31,8 @@ class CutilsAshmemTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     env_.emplace("ASHMEM_BACKEND", testing::BackendEnvValue(backend()));
   }
   void TearDown() override { env_.reset(); }
@@ -97,8 +98,10 @@ TEST_P(CutilsAshmemTest, FdsThatAreNotRegionsGetEnotty) {
   const struct {
     const char* what;
     int fd;
-  } cases[] = {{"/dev/null", null.get()},   {"/dev/zero", zero.get()},
-               {"a pipe", read_end.get()},  {"a socket", sock.get()},
+  } cases[] = {{"/dev/null", null.get()},
+               {"/dev/zero", zero.get()},
+               {"a pipe", read_end.get()},
+               {"a socket", sock.get()},
                {"an unsealable memfd", plain_memfd.get()}};
   for (const auto& c : cases) {
     ASSERT_GE(c.fd, 0) << c.what;
@@ -200,10 +203,13 @@ TEST_P(CutilsAshmemTest, ChildSeesParentWrites) {
   // that failed.
   ASSERT_EXIT(
       {
-        if (ashmem_valid(fd.get()) != 1) _exit(1);
+        if (ashmem_valid(fd.get()) != 1)
+          _exit(1);
         void* child = mmap(nullptr, PageSize(), PROT_READ, MAP_SHARED, fd.get(), 0);
-        if (child == MAP_FAILED) _exit(2);
-        if (std::strcmp(static_cast<const char*>(child), "from parent") != 0) _exit(3);
+        if (child == MAP_FAILED)
+          _exit(2);
+        if (std::strcmp(static_cast<const char*>(child), "from parent") != 0)
+          _exit(3);
         _exit(0);
       },
       ::testing::ExitedWithCode(0), "");

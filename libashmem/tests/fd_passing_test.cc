@@ -28,9 +28,11 @@ using testing::PageSize;
 // Open fds in this process, from /proc/self/fd.
 int CountOpenFds() {
   DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
+  if (dir == nullptr)
+    return -1;
   int count = 0;
-  while (readdir(dir) != nullptr) ++count;
+  while (readdir(dir) != nullptr)
+    ++count;
   closedir(dir);
   return count;
 }
@@ -167,7 +169,8 @@ TEST_P(FdPassingTest, ClosedPeerGivesErrorNotSignal) {
 }
 
 TEST_P(FdPassingTest, EndOfStreamIsAnEmptyMessage) {
-  if (type() == SOCK_DGRAM) return;  // datagrams have no end of stream
+  if (type() == SOCK_DGRAM)
+    return;  // datagrams have no end of stream
   pair_.first.reset();
   std::byte buf[4];
   Result<ReceivedMessage> got = ReceiveFds(pair_.second.get(), buf, 1);
@@ -190,18 +193,22 @@ TEST_P(FdPassingTest, ReadOnlyRegionReachesAnotherProcess) {
     // Exit codes say what went wrong: 0 is success.
     std::byte buf[8];
     Result<ReceivedMessage> got = ReceiveFds(pair_.second.get(), buf, 1);
-    if (!got.ok() || got->fds.size() != 1) _exit(1);
+    if (!got.ok() || got->fds.size() != 1)
+      _exit(1);
     Result<Region> received = Region::Adopt(std::move(got->fds[0]));
-    if (!received.ok()) _exit(2);
+    if (!received.ok())
+      _exit(2);
     Result<Mapping> view = received->Map(PROT_READ);
-    if (!view.ok()) _exit(3);
+    if (!view.ok())
+      _exit(3);
     if (std::strcmp(reinterpret_cast<const char*>(view->data()), "for your eyes only") != 0) {
       _exit(4);
     }
     if (received->Map(PROT_READ | PROT_WRITE).error() != std::errc::operation_not_permitted) {
       _exit(5);
     }
-    if (view->Protect(PROT_READ | PROT_WRITE).error() != std::errc::permission_denied) _exit(6);
+    if (view->Protect(PROT_READ | PROT_WRITE).error() != std::errc::permission_denied)
+      _exit(6);
     _exit(0);
   }
   pair_.second.reset();
@@ -216,7 +223,9 @@ TEST_P(FdPassingTest, ReadOnlyRegionReachesAnotherProcess) {
 
 std::string ParamName(const ::testing::TestParamInfo<std::tuple<int, Backend>>& info) {
   const int type = std::get<0>(info.param);
-  std::string name = type == SOCK_STREAM ? "Stream" : type == SOCK_SEQPACKET ? "Seqpacket" : "Dgram";
+  std::string name = type == SOCK_STREAM      ? "Stream"
+                     : type == SOCK_SEQPACKET ? "Seqpacket"
+                                              : "Dgram";
   return name + (std::get<1>(info.param) == Backend::kAshmem ? "Ashmem" : "Memfd");
 }
 

@@ -31,7 +31,8 @@ class MappingTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     Result<Region> region = Region::Create("mapping-test", 2 * PageSize(), backend());
     ASSERT_TRUE(region.ok()) << region.error().message();
     region_ = std::move(region).value();

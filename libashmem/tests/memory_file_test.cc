@@ -28,13 +28,15 @@ class MemoryFileTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     Result<MemoryFile> file = MemoryFile::Create("memory-file-test", 2 * PageSize(), backend());
     ASSERT_TRUE(file.ok()) << file.error().message();
     file_.emplace(std::move(file).value());
   }
   void Purge() {
-    if (!DevicePresent()) return;  // nothing can purge a memfd anyway
+    if (!DevicePresent())
+      return;  // nothing can purge a memfd anyway
     Result<std::size_t> pages = PurgeAllCaches();
     ASSERT_TRUE(pages.ok()) << pages.error().message();
   }
@@ -60,13 +62,13 @@ TEST_P(MemoryFileTest, BoundsAreChecked) {
     bool ok;
   };
   const Case cases[] = {
-      {0, size, true},        // the whole file
-      {size - 1, 1, true},    // the last byte
-      {size, 0, true},        // nothing, at the end
-      {size, 1, false},       // one past the end
-      {size - 1, 2, false},   // straddles the end
-      {size + 1, 0, false},   // starts past the end
-      {1, size, false},       // one byte too many
+      {0, size, true},       // the whole file
+      {size - 1, 1, true},   // the last byte
+      {size, 0, true},       // nothing, at the end
+      {size, 1, false},      // one past the end
+      {size - 1, 2, false},  // straddles the end
+      {size + 1, 0, false},  // starts past the end
+      {1, size, false},      // one byte too many
   };
   for (const Case& c : cases) {
     std::vector<std::byte> buf(c.length, std::byte{7});

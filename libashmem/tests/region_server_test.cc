@@ -31,7 +31,8 @@ class TempDir {
  public:
   TempDir() {
     std::string tmpl = "/tmp/ashmem-server-XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+    if (mkdtemp(tmpl.data()) != nullptr)
+      path_ = tmpl;
   }
   ~TempDir() {
     if (!path_.empty()) {
@@ -50,7 +51,8 @@ class RegionServerTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     ASSERT_TRUE(dir_.ok());
     Result<Region> region = Region::Create("served", 2 * PageSize(), backend());
     ASSERT_TRUE(region.ok()) << region.error().message();
@@ -139,13 +141,18 @@ TEST_P(RegionServerTest, ClientInAnotherProcess) {
   ASSERT_NE(-1, child);
   if (child == 0) {
     Result<RegionClient> client = RegionClient::Connect(path, 10s);
-    if (!client.ok()) _exit(1);
+    if (!client.ok())
+      _exit(1);
     Result<Region> got = client->Get("demo");
-    if (!got.ok()) _exit(2);
+    if (!got.ok())
+      _exit(2);
     Result<Mapping> view = got->Map(PROT_READ);
-    if (!view.ok()) _exit(3);
-    if (std::strcmp(reinterpret_cast<const char*>(view->data()), "served content") != 0) _exit(4);
-    if (got->Map(PROT_READ | PROT_WRITE).ok()) _exit(5);
+    if (!view.ok())
+      _exit(3);
+    if (std::strcmp(reinterpret_cast<const char*>(view->data()), "served content") != 0)
+      _exit(4);
+    if (got->Map(PROT_READ | PROT_WRITE).ok())
+      _exit(5);
     _exit(0);
   }
   Result<void> served = server_->ServeClient(10s);
@@ -169,7 +176,8 @@ TEST(RegionServerSocketTest, ConnectWaitsForTheServerToAppear) {
   // answers one request.
   auto client = std::async(std::launch::async, [&] {
     Result<RegionClient> c = RegionClient::Connect(dir.Sock(), 10s);
-    if (!c.ok()) return c.error();
+    if (!c.ok())
+      return c.error();
     return c->Get("x").error();
   });
   Result<RegionServer> server = RegionServer::Listen(dir.Sock());

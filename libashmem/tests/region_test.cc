@@ -54,7 +54,8 @@ TEST_P(RegionTest, CreateTruncatesNamesLongerThan255Bytes) {
 }
 
 TEST_P(RegionTest, CreateRejectsSizeBeyondOffT) {
-  Result<Region> region = Region::Create("huge", std::numeric_limits<std::size_t>::max(), backend());
+  Result<Region> region =
+      Region::Create("huge", std::numeric_limits<std::size_t>::max(), backend());
   ASSERT_FALSE(region.ok());
   EXPECT_EQ(std::errc::invalid_argument, region.error());
 }
@@ -64,7 +65,8 @@ TEST_P(RegionTest, NewRegionReadsAsZeros) {
   ASSERT_NO_FATAL_FAILURE(Create(2 * PageSize(), &region));
   Result<Mapping> mapping = region.Map(PROT_READ);
   ASSERT_TRUE(mapping.ok()) << mapping.error().message();
-  for (std::byte b : mapping->span()) ASSERT_EQ(std::byte{0}, b);
+  for (std::byte b : mapping->span())
+    ASSERT_EQ(std::byte{0}, b);
 }
 
 TEST_P(RegionTest, MappingsShareMemory) {
@@ -87,10 +89,10 @@ TEST_P(RegionTest, MapRejectsEmptyAndOutOfBoundsRanges) {
     std::size_t length;
   };
   const Case cases[] = {
-      {size, 0},          // starts at the end: nothing to map
-      {size + 1, 0},      // starts past the end
-      {0, size + 1},      // one byte too long
-      {PageSize(), size}, // runs past the end
+      {size, 0},                                     // starts at the end: nothing to map
+      {size + 1, 0},                                 // starts past the end
+      {0, size + 1},                                 // one byte too long
+      {PageSize(), size},                            // runs past the end
       {1, std::numeric_limits<std::size_t>::max()},  // wraps around
   };
   for (const Case& c : cases) {
@@ -211,13 +213,13 @@ TEST_P(RegionTest, PinRangesAreChecked) {
     bool ok;
   };
   const Case cases[] = {
-      {0, 0, true},             // the whole region
-      {page, 0, true},          // from the second page to the end
-      {0, 2 * page, true},      // exactly the region
-      {1, page, false},         // unaligned offset
-      {0, page + 1, false},     // unaligned length
-      {page, 2 * page, false},  // past the end
-      {3 * page, 0, false},     // starts past the end
+      {0, 0, true},                         // the whole region
+      {page, 0, true},                      // from the second page to the end
+      {0, 2 * page, true},                  // exactly the region
+      {1, page, false},                     // unaligned offset
+      {0, page + 1, false},                 // unaligned length
+      {page, 2 * page, false},              // past the end
+      {3 * page, 0, false},                 // starts past the end
       {std::size_t{1} << 32, page, false},  // beyond what struct ashmem_pin holds
   };
   for (const Case& c : cases) {
@@ -285,7 +287,8 @@ TEST_P(RegionTest, SharedAcrossFork) {
   ASSERT_EXIT(
       {
         Result<Mapping> child = region.Map(PROT_READ | PROT_WRITE);
-        if (!child.ok()) _exit(1);
+        if (!child.ok())
+          _exit(1);
         std::memcpy(child->data(), "from child", 11);
         _exit(0);
       },
@@ -300,15 +303,15 @@ TEST_P(RegionTest, ProtMaskIsSharedWithChild) {
   // parent can no longer map it writable either.
   ASSERT_EXIT(
       {
-        if (!region.RestrictProt(PROT_READ).ok()) _exit(1);
+        if (!region.RestrictProt(PROT_READ).ok())
+          _exit(1);
         _exit(0);
       },
       ::testing::ExitedWithCode(0), "");
   EXPECT_EQ(std::errc::operation_not_permitted, region.Map(PROT_READ | PROT_WRITE).error());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RegionTest,
-                         ::testing::Values(Backend::kMemfd, Backend::kAshmem),
+INSTANTIATE_TEST_SUITE_P(Backends, RegionTest, ::testing::Values(Backend::kMemfd, Backend::kAshmem),
                          testing::BackendParamName);
 
 // ---- not per backend --------------------------------------------------------

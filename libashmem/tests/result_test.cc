@@ -50,8 +50,8 @@ TEST(ResultTest, VoidResultReportsSuccessAndFailure) {
 }
 
 TEST(ResultTest, EveryLibraryErrorHasItsOwnMessage) {
-  const Error all[] = {Error::kPurged,       Error::kWriteInProgress, Error::kNoMessage,
-                       Error::kBadMagic,     Error::kBadVersion,      Error::kCorruptHeader,
+  const Error all[] = {Error::kPurged,           Error::kWriteInProgress, Error::kNoMessage,
+                       Error::kBadMagic,         Error::kBadVersion,      Error::kCorruptHeader,
                        Error::kChecksumMismatch, Error::kProtocol};
   for (Error a : all) {
     for (Error b : all) {

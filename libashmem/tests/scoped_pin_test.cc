@@ -22,7 +22,8 @@ class ScopedPinTest : public BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped())
+      return;
     Result<Region> region = Region::Create("scoped-pin-test", 2 * PageSize(), backend());
     ASSERT_TRUE(region.ok()) << region.error().message();
     region_ = std::move(region).value();

@@ -25,7 +25,9 @@ inline bool DevicePresent() {
   return stat("/dev/ashmem", &st) == 0;
 }
 
-inline std::size_t PageSize() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
+inline std::size_t PageSize() {
+  return static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
 
 // "Memfd" or "Ashmem", for parameterised test names.
 inline std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) {
@@ -44,19 +46,12 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   bool purges() const { return backend() == Backend::kAshmem; }
 };
 
-// For tests that only make sense with the driver.
-#define ASHMEM_REQUIRE_DEVICE()                                                   \
-  do {                                                                            \
-    if (!::ashmem::testing::DevicePresent()) {                                    \
-      GTEST_SKIP() << "/dev/ashmem is absent: this needs the ashmem driver";      \
-    }                                                                             \
-  } while (0)
-
 // Sets (or, with nullopt, unsets) an environment variable for one scope.
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = getenv(name)) old_ = old;
+    if (const char* old = getenv(name))
+      old_ = old;
     if (value) {
       setenv(name, value->c_str(), 1);
     } else {

@@ -12,9 +12,13 @@
 namespace ashmem {
 namespace {
 
-bool IsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
+bool IsOpen(int fd) {
+  return fcntl(fd, F_GETFD) != -1;
+}
 
-int OpenDevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+int OpenDevNull() {
+  return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 // An owned fd must never turn into an int behind the caller's back.
 static_assert(!std::is_convertible_v<UniqueFd, int>);
@@ -25,7 +29,10 @@ static_assert(std::is_nothrow_move_constructible_v<UniqueFd>);
 TEST(UniqueFdTest, ClosesOnDestruction) {
   int raw = OpenDevNull();
   ASSERT_GE(raw, 0);
-  { UniqueFd fd(raw); EXPECT_EQ(raw, fd.get()); }
+  {
+    UniqueFd fd(raw);
+    EXPECT_EQ(raw, fd.get());
+  }
   EXPECT_FALSE(IsOpen(raw));
 }
 

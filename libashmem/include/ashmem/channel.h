@@ -101,8 +101,7 @@ class Channel::Writer final {
   // ETIMEDOUT if the consumer did not take the previous message in time
   // (a read-only reader never does: such a channel carries one message);
   // EAGAIN if timeout is zero and the slot is busy.
-  Result<std::uint64_t> Write(std::span<const std::byte> payload,
-                              std::chrono::nanoseconds timeout);
+  Result<std::uint64_t> Write(std::span<const std::byte> payload, std::chrono::nanoseconds timeout);
 
   // The same in two steps, to build a message in place: BeginWrite waits as
   // Write does, marks the slot WRITING and returns the first length bytes of

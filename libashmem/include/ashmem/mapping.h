@@ -66,10 +66,10 @@ class Mapping final {
   Mapping(void* base, std::size_t mapped_size, std::size_t slack, std::size_t size,
           int prot) noexcept;
 
-  void* base_ = nullptr;           // what mmap() returned
-  std::size_t mapped_size_ = 0;    // what munmap() needs
-  std::byte* data_ = nullptr;      // base_ + slack before the requested offset
-  std::size_t size_ = 0;           // requested length
+  void* base_ = nullptr;         // what mmap() returned
+  std::size_t mapped_size_ = 0;  // what munmap() needs
+  std::byte* data_ = nullptr;    // base_ + slack before the requested offset
+  std::size_t size_ = 0;         // requested length
   int prot_ = 0;
 };
 

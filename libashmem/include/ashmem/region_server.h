@@ -92,10 +92,11 @@ class RegionClient final {
  public:
   // Connects to the server at path, waiting up to wait for the path to
   // appear (it watches the directory with inotify rather than polling).
-  // ETIMEDOUT if no server appeared; ECONNREFUSED if a socket is there but
-  // nobody listens on it after wait.
-  static Result<RegionClient> Connect(std::string_view path,
-                                      std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  // With a wait, ETIMEDOUT if no server appeared in time; without one, the
+  // connect's own ENOENT.  ECONNREFUSED if a socket is there but nobody
+  // listens on it.
+  static Result<RegionClient> Connect(
+      std::string_view path, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
   // Asks for the region published as name.  Returns it adopted (see
   // Region::Adopt), owned by the caller.  ENOENT if nothing is published

@@ -67,7 +67,7 @@ class [[nodiscard]] Result {
  public:
   static_assert(!std::is_reference_v<T>, "Result holds values");
 
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}    // NOLINT(google-explicit-constructor)
   Result(std::error_code error) : error_(error) {  // NOLINT(google-explicit-constructor)
     assert(error_ && "a Result error must be non-zero");
   }

@@ -29,8 +29,7 @@ class ScopedPin final {
  public:
   // Pins [offset, offset + length) of region (length 0: to the end).  Fails
   // as Region::Pin does.
-  static Result<ScopedPin> Create(Region& region, std::size_t offset = 0,
-                                  std::size_t length = 0);
+  static Result<ScopedPin> Create(Region& region, std::size_t offset = 0, std::size_t length = 0);
 
   ScopedPin(ScopedPin&& other) noexcept;
   ScopedPin& operator=(ScopedPin&& other) noexcept;

@@ -14,7 +14,8 @@ prefix=/usr/local
 rm -rf "$stage"
 DESTDIR=$stage/root cmake --install "$build" --prefix "$prefix" >/dev/null
 root=$stage/root$prefix
-libdir=$(dirname "$(find "$root" -name libashmem.pc)")/..
+pcdir=$(dirname "$(find "$root" -name libashmem.pc)")
+libdir=$(cd "$pcdir/.." && pwd)
 
 echo "--- install check: find_package(ashmem)"
 cmake -S "$src/tests/consumer" -B "$stage/consumer" -DCMAKE_PREFIX_PATH="$root" \
@@ -24,7 +25,7 @@ ASHMEM_BACKEND=memfd "$stage/consumer/consumer"
 ASHMEM_BACKEND=memfd "$stage/consumer/consumer_static"
 
 echo "--- install check: pkg-config --cflags --libs libashmem"
-flags=$(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs libashmem)
+flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs libashmem)
 echo "    $flags"
 cc -std=c11 -Wall -Wextra -Werror -o "$stage/libcutils_program" \
 	"$src/tests/dropin/libcutils_program.c" "$src/tests/dropin/libcutils_checks.c" $flags

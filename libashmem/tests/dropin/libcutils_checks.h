@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /* Runs every check, reports each failure on log, returns how many failed. */
-int libcutils_checks(FILE *log);
+int libcutils_checks(FILE* log);
 
 #ifdef __cplusplus
 }

@@ -6,14 +6,13 @@
  */
 #include "libcutils_checks.h"
 
-int main(void)
-{
-	int failures = libcutils_checks(stderr);
+int main(void) {
+  int failures = libcutils_checks(stderr);
 
-	if (failures) {
-		fprintf(stderr, "libcutils_program: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("libcutils_program: all checks passed\n");
-	return 0;
+  if (failures) {
+    fprintf(stderr, "libcutils_program: %d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("libcutils_program: all checks passed\n");
+  return 0;
 }
