@@ -277,6 +277,26 @@ TEST_P(RegionTest, PurgeIsSeenByTheNextPin) {
   }
 }
 
+TEST_P(RegionTest, ReclaimPurgesUnpinnedRanges) {
+  Region region;
+  ASSERT_NO_FATAL_FAILURE(Create(2 * PageSize(), &region));
+  Mapping mapping;
+  ASSERT_NO_FATAL_FAILURE(MapRw(region, &mapping));
+  std::memset(mapping.data(), 'r', 2 * PageSize());
+  ASSERT_TRUE(region.Unpin().ok());
+  if (DevicePresent()) {
+    // "2" runs every shrinker once: the kernel's own reclaim path, not the
+    // ashmem ioctl, must find the unpinned range.
+    UniqueFd drop(open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(drop.valid()) << "drop_caches: " << strerror(errno);
+    ASSERT_EQ(1, write(drop.get(), "2", 1)) << strerror(errno);
+  }
+  Result<PinState> state = region.Pin();
+  ASSERT_TRUE(state.ok()) << state.error().message();
+  EXPECT_EQ(purges() ? PinState::kPurged : PinState::kRetained, *state);
+  EXPECT_EQ(purges() ? std::byte{0} : std::byte{'r'}, mapping.data()[PageSize()]);
+}
+
 TEST_P(RegionTest, SharedAcrossFork) {
   Region region;
   ASSERT_NO_FATAL_FAILURE(Create(PageSize(), &region));
