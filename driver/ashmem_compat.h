@@ -10,6 +10,7 @@
 #define _ASHMEM_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/shrinker.h>
 #include <linux/version.h>
 
@@ -62,6 +63,24 @@ static inline void ashmem_shrinker_destroy(struct shrinker *s)
 {
 	unregister_shrinker(s);
 }
+#endif
+
+/*
+ * The KUnit tests are a module of their own (they must run after the
+ * driver's init); they reach the range code through exports in a private
+ * namespace, which exist only on kernels with KUnit.  6.13 turned the
+ * namespace argument into a string.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define ASHMEM_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, "ASHMEM_KUNIT")
+#define ASHMEM_IMPORT_FOR_KUNIT()	MODULE_IMPORT_NS("ASHMEM_KUNIT")
+#else
+#define ASHMEM_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, ASHMEM_KUNIT)
+#define ASHMEM_IMPORT_FOR_KUNIT()	MODULE_IMPORT_NS(ASHMEM_KUNIT)
+#endif
+#else
+#define ASHMEM_EXPORT_FOR_KUNIT(sym)
 #endif
 
 #endif /* _ASHMEM_COMPAT_H */

@@ -34,6 +34,7 @@ static LIST_HEAD(ashmem_lru);
 DECLARE_WAIT_QUEUE_HEAD(ashmem_purge_wait);
 
 struct ashmem_stats ashmem_stats;
+ASHMEM_EXPORT_FOR_KUNIT(ashmem_stats);
 
 static struct dentry *ashmem_debugfs_dir;
 static struct shrinker *ashmem_shrinker;
@@ -73,6 +74,7 @@ void ashmem_lru_del(struct ashmem_range *range)
 	}
 	spin_unlock(&ashmem_lru_lock);
 }
+ASHMEM_EXPORT_FOR_KUNIT(ashmem_lru_del);
 
 /**
  * ashmem_lru_resize() - change the bounds of a range, on the LRU or not
