@@ -15,6 +15,7 @@ KSRC := $(BUILD)/ksrc
 
 # Every Debian package the build, the tests and the linters need.
 DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
+	linux-image-rt-amd64 linux-headers-rt-amd64 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
@@ -74,8 +75,11 @@ test: deps
 check: all $(LIBASHMEM_HOST_TEST)
 	$(MAKE) check-guest
 
+# The guest suite runs on each of these kernels (qemu/lanes.sh -h).
+LANES ?= debian debug rt
+
 check-guest: module selftests $(LIBASHMEM_GUEST)
-	qemu/run-tests.sh -m test
+	qemu/lanes.sh $(LANES)
 
 run: deps
 	$(MAKE) module $(LIBASHMEM_GUEST)

@@ -24,6 +24,7 @@ settings (environment):
   KVER      kernel version to boot            (default: qemu/kver.sh)
   KERNEL    kernel image                      (default: /boot/vmlinuz-\$KVER)
   MODULE    module to load                    (default: driver/ashmem_linux.ko)
+  KUNIT_MODULE  KUnit test module, loaded once after MODULE (default: none)
   SELFTESTS kselftest binaries (+ m32/)       (default: build/selftests/ashmem)
   LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
   EXAMPLES  demo programs                     (default: build/guest/examples)
@@ -40,6 +41,7 @@ MODE=test
 KVER=${KVER:-}
 KERNEL=${KERNEL:-}
 MODULE=${MODULE:-$ROOT/driver/ashmem_linux.ko}
+KUNIT_MODULE=${KUNIT_MODULE:-}
 SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
 LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
 EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
@@ -101,6 +103,9 @@ build_initramfs() {
 	cp "$ROOT/qemu/init" "$root/init"
 	chmod 755 "$root/init"
 	cp "$MODULE" "$root/lib/modules/ashmem_linux.ko"
+	if [ -n "$KUNIT_MODULE" ] && [ "$MODE" = test ]; then
+		cp "$KUNIT_MODULE" "$root/lib/modules/ashmem_linux_kunit.ko"
+	fi
 	if [ "$MODE" = test ]; then
 		copy_dir "$SELFTESTS" "$root/selftests"
 		copy_dir "$LIBTESTS" "$root/libashmem"
@@ -148,6 +153,16 @@ judge() {
 	/^ashmem-guest: done status=/ { sentinel = 1 }
 	/^ashmem-dmesg: begin/ { in_dmesg = 1 }
 	/^ashmem-dmesg: end/ { in_dmesg = 0 }
+	/^ashmem-kmemleak: begin/ { in_kmemleak = 1; next }
+	/^ashmem-kmemleak: end/ { in_kmemleak = 0; next }
+	in_kmemleak { fail("kmemleak: " $0); next }
+	# KUnit results (debug kernel), counted once from the dmesg dump
+	in_dmesg && /^\[ *[0-9]+\.[0-9]+\] +not ok [0-9]+ / {
+		failed++
+		fail("kunit: " $0)
+		next
+	}
+	in_dmesg && /^\[ *[0-9]+\.[0-9]+\] +ok [0-9]+ / { passed++; next }
 	# kernel log lines, from the console or the final dmesg dump
 	/^\[ *[0-9]+\.[0-9]+\] / || in_dmesg {
 		if ($0 ~ /Oops|BUG:|WARNING:|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|unreferenced object|Call Trace:|Kernel panic/)

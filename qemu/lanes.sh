@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the guest test suite on several kernels ("lanes") and add up the
+# verdicts.  Each lane builds the module against its own kernel tree, boots
+# that kernel and runs every test program; the last line printed is the
+# total "N passed, N failed" over all lanes.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: $0 [LANE...]
+
+lanes:
+  debian   Debian's 6.1 kernel (linux-image-amd64)
+  debug    6.1 built from linux-source-6.1 with KASAN, lockdep, kmemleak,
+           KUnit and fault injection (qemu/kernels/debug.config; cached)
+  rt       Debian's 6.1 PREEMPT_RT kernel (linux-image-rt-amd64)
+default: debian debug rt
+
+Settings are passed on to qemu/run-tests.sh (see its -h).
+USAGE
+}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+die() {
+	echo "lanes: $*" >&2
+	exit 1
+}
+
+# lane_kernel LANE: set KERNEL, KDIR and MEM for a lane.
+lane_kernel() {
+	local kver dir
+	case "$1" in
+	debian | rt)
+		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)")
+		KERNEL=/boot/vmlinuz-$kver
+		KDIR=/lib/modules/$kver/build
+		LANE_MEM=512M
+		;;
+	debug)
+		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config")
+		KERNEL=$dir/bzImage
+		KDIR=$dir/out
+		LANE_MEM=1G
+		;;
+	*)
+		die "unknown lane '$1'"
+		;;
+	esac
+}
+
+# lane_module LANE: build the module for the lane's kernel in its own tree.
+lane_module() {
+	local dir=$ROOT/build/lanes/$1/driver
+	rm -rf "$dir"
+	mkdir -p "$dir/uapi/linux"
+	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/*.[ch] "$dir/"
+	cp "$ROOT/uapi/linux/ashmem.h" "$dir/uapi/linux/"
+	make -s -C "$KDIR" M="$dir" modules >&2
+	MODULE=$dir/ashmem_linux.ko
+	KUNIT_MODULE=
+	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
+		KUNIT_MODULE=$dir/ashmem_linux_kunit.ko
+	fi
+}
+
+main() {
+	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0
+	[ "${1:-}" != -h ] || { usage; exit 0; }
+	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt)
+	declare -A verdicts
+	for lane in "${lanes[@]}"; do
+		echo "lanes: === $lane ==="
+		lane_kernel "$lane"
+		lane_module "$lane"
+		verdict=$(KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} \
+			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
+			"$ROOT/qemu/run-tests.sh" -m test | tee /dev/stderr | tail -n 1) || status=1
+		verdicts[$lane]=$verdict
+		p=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+		f=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+		if [ -z "$p" ]; then
+			p=0
+			f=1
+			status=1
+		fi
+		total_pass=$((total_pass + p))
+		total_fail=$((total_fail + f))
+	done
+	for lane in "${lanes[@]}"; do
+		echo "lanes: $lane: ${verdicts[$lane]}"
+	done
+	[ $status -eq 0 ] || [ $total_fail -gt 0 ] || total_fail=1
+	echo "$total_pass passed, $total_fail failed"
+	return $status
+}
+
+main "$@"
