@@ -21,6 +21,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 
 #include <ashmem/fd_passing.h>
@@ -274,6 +276,7 @@ Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::m
     return addr.error();
   const Clock::time_point deadline = DeadlineAfter(wait);
   UniqueFd watch;
+  bool poll_instead = false;  // kernels without inotify (CONFIG_INOTIFY_USER=n)
   for (;;) {
     Result<UniqueFd> fd = NewSocket();
     if (!fd.ok())
@@ -286,12 +289,23 @@ Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::m
     if (Clock::now() >= deadline) {
       return ErrnoError(err == ENOENT && wait.count() > 0 ? ETIMEDOUT : err);
     }
+    if (poll_instead) {
+      // No way to be told: look again after a short, bounded pause.
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      const int ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 10));
+      RetryOnEintr([&] { return poll(nullptr, 0, ms); });
+      continue;
+    }
     if (!watch.valid()) {
       // Watch the directory, then try again at once: a server that appeared
       // between the first attempt and the watch is not missed.
       watch.reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-      if (!watch.valid())
-        return ErrnoError(errno);
+      if (!watch.valid()) {
+        if (errno != ENOSYS)
+          return ErrnoError(errno);
+        poll_instead = true;
+        continue;
+      }
       const std::size_t slash = path.find_last_of('/');
       const std::string dir = slash == std::string_view::npos ? "."
                               : slash == 0                    ? "/"
