@@ -19,7 +19,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
-	flex bison bc libelf-dev libssl-dev perl python3
+	flex bison bc libelf-dev libssl-dev perl python3 clang-format clang-tidy
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
@@ -33,7 +33,8 @@ help:
 	@echo "make          build the module, the selftests and libashmem"
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
-	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build"
+	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
+	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
 	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
 	@echo "make clean    remove everything built"
@@ -62,8 +63,10 @@ selftests:
 -include libashmem/libashmem.mk
 ifneq ($(wildcard libashmem/libashmem.mk),)
 libashmem-all: libashmem
+install: libashmem-install
 LIBASHMEM_HOST_TEST := libashmem-test-host
 LIBASHMEM_GUEST := libashmem-guest
+LIBASHMEM_LINT := libashmem-lint
 else
 libashmem-all:
 endif
@@ -81,9 +84,14 @@ LANES ?= debian debug rt
 check-guest: module selftests $(LIBASHMEM_GUEST)
 	qemu/lanes.sh $(LANES)
 
+# BACKEND=memfd runs the same demo on the host, without the module.
 run: deps
+ifeq ($(BACKEND),memfd)
+	$(MAKE) libashmem-run-memfd
+else
 	$(MAKE) module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
+endif
 
 # The driver as a DKMS source tree: rebuilt for every kernel installed later.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
@@ -111,7 +119,7 @@ $(CHECKPATCH): $(KSRC_TARBALL)
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch $@
 
-lint: lint-checkpatch lint-kernel-doc lint-w1
+lint: lint-checkpatch lint-kernel-doc lint-w1 $(LIBASHMEM_LINT)
 
 lint-checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --terse --show-types --ignore $(CHECKPATCH_IGNORE) \

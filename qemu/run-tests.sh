@@ -32,6 +32,8 @@ settings (environment):
   SMP       guest CPUs                        (default: 2)
   TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
   BUILD     work directory for the initramfs and logs (default: build/qemu)
+  GUEST_ENV NAME=VALUE words for the test programs' environment, passed on
+            the kernel command line (e.g. "ASHMEM_FUZZ_SEED=42")
   LANE      which kernel this is, for the guest: debian, debug or rt
             (default: debian); /selftests/debug runs in the debug lane only
 USAGE
@@ -52,6 +54,7 @@ SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-}
 BUILD=${BUILD:-$ROOT/build/qemu}
 LANE=${LANE:-debian}
+GUEST_ENV=${GUEST_ENV:-}
 
 STAGE=
 cleanup() {
@@ -127,7 +130,7 @@ run_guest() {
 	if [ -w /dev/kvm ]; then
 		accel=(-enable-kvm -cpu host)
 	fi
-	cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=$MODE ashmem_lane=$LANE"
+	cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
 	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#$ROOT/})"
 	set +e
