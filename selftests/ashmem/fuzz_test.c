@@ -14,8 +14,9 @@
  *
  * Settings (environment):
  *   ASHMEM_FUZZ_SEED  base seed; test i uses seed + i (default: the time)
- *   ASHMEM_FUZZ_OPS   operations per test (default: 131072 in
- *                     /selftests/debug, the debug lane's copy; else 16384)
+ *   ASHMEM_FUZZ_OPS   operations per test (default: 131072 for the copy
+ *                     in /selftests/debug, which the debug lane runs; 2048
+ *                     for the other copies in the debug lane; else 16384)
  *
  * The tests need root (PURGE_ALL_CACHES, drop_caches) and no other ashmem
  * user at the same time: PURGE_ALL_CACHES counts the pages of every area.
@@ -31,6 +32,7 @@
 #define FUZZ_TESTS		8
 #define FUZZ_OPS_LONG		131072
 #define FUZZ_OPS_SHORT		16384
+#define FUZZ_OPS_DEBUG_LANE	2048	/* the long copy runs there */
 #define FUZZ_MINIMISE_SECONDS	60
 #define STATS_FILE		"/sys/kernel/debug/ashmem/stats"
 
@@ -105,6 +107,7 @@ struct fuzz {
 	bool have_stats;
 	long scans;	/* shrinker scans the driver should have counted */
 	unsigned long done[OP_KINDS], skipped, inconclusive;
+	double busy[OP_KINDS];	/* seconds spent per kind */
 	bool in_child;
 	char msg[768];
 };
@@ -1259,8 +1262,12 @@ TEST_F_TIMEOUT(fuzz, random_operations_match_the_model, 400)
 	areas_before = read_stat("areas:");
 	start = now_seconds();
 	for (i = 0; i < ops_per_test; i++) {
+		double t0;
+
 		gen_op(&rng, &ops[i]);
+		t0 = now_seconds();
 		ret = exec_op(&ops[i], EXEC_REAL);
+		fz.busy[ops[i].kind] += now_seconds() - t0;
 		if (ret == ST_SKIP) {
 			fz.skipped++;
 			continue;
@@ -1324,7 +1331,7 @@ TEST_F_TIMEOUT(fuzz, random_operations_match_the_model, 400)
 	       fz.skipped, fz.inconclusive);
 	printf("#  ");
 	for (i = 0; i < OP_KINDS; i++)
-		printf(" %s=%lu", op_names[i], fz.done[i]);
+		printf(" %s=%lu/%.2fs", op_names[i], fz.done[i], fz.busy[i]);
 	printf("\n");
 	if (totals) {
 		__atomic_add_fetch(&totals->ops, ops_per_test, __ATOMIC_SEQ_CST);
@@ -1335,10 +1342,18 @@ TEST_F_TIMEOUT(fuzz, random_operations_match_the_model, 400)
 	free(ops);
 }
 
+static void print_totals(void)
+{
+	if (totals && totals->ops)
+		printf("# fuzz totals: seed %llu, %lu ops, %.1f s, %.0f ops/s, %lu skipped\n",
+		       base_seed, totals->ops, totals->seconds,
+		       totals->ops / (totals->seconds > 0 ? totals->seconds : 1),
+		       totals->skipped);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096], *env;
-	int ret;
 
 	env = getenv("ASHMEM_FUZZ_SEED");
 	base_seed = env ? strtoull(env, NULL, 0) :
@@ -1348,6 +1363,9 @@ int main(int argc, char **argv)
 	/* the debug lane's copy runs the long fuzz */
 	if (!strcmp(basename(dirname(path)), "debug"))
 		ops_per_test = FUZZ_OPS_LONG;
+	else if (getenv("ASHMEM_LANE") &&
+		 !strcmp(getenv("ASHMEM_LANE"), "debug"))
+		ops_per_test = FUZZ_OPS_DEBUG_LANE;
 	env = getenv("ASHMEM_FUZZ_OPS");
 	if (env)
 		ops_per_test = strtol(env, NULL, 0);
@@ -1357,11 +1375,7 @@ int main(int argc, char **argv)
 		totals = NULL;
 	printf("# fuzz: seed %llu, %ld operations per test, %d tests (rerun with ASHMEM_FUZZ_SEED=%llu)\n",
 	       base_seed, ops_per_test, FUZZ_TESTS, base_seed);
-	ret = test_harness_run(argc, argv);
-	if (totals)
-		printf("# fuzz totals: seed %llu, %lu ops, %.1f s, %.0f ops/s, %lu skipped\n",
-		       base_seed, totals->ops, totals->seconds,
-		       totals->ops / (totals->seconds > 0 ? totals->seconds : 1),
-		       totals->skipped);
-	return ret;
+	/* the harness exit()s when done */
+	atexit(print_totals);
+	return test_harness_run(argc, argv);
 }
