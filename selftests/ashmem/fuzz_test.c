@@ -14,7 +14,7 @@
  *
  * Settings (environment):
  *   ASHMEM_FUZZ_SEED  base seed; test i uses seed + i (default: the time)
- *   ASHMEM_FUZZ_OPS   operations per test (default: 131072 for the copy
+ *   ASHMEM_FUZZ_OPS   operations per test (default: 125000 for the copy
  *                     in /selftests/debug, which the debug lane runs; 2048
  *                     for the other copies in the debug lane; else 16384)
  *
@@ -30,7 +30,7 @@
 #include "fuzz_model.h"
 
 #define FUZZ_TESTS		8
-#define FUZZ_OPS_LONG		131072
+#define FUZZ_OPS_LONG		125000
 #define FUZZ_OPS_SHORT		16384
 #define FUZZ_OPS_DEBUG_LANE	2048	/* the long copy runs there */
 #define FUZZ_MINIMISE_SECONDS	60
