@@ -637,8 +637,8 @@ static long read_stat(const char *key)
 }
 
 /*
- * The pressure process: touch anonymous memory in chunks until MemAvailable
- * falls to a floor (an eighth of MemTotal, at least 32 MiB), which makes
+ * The pressure process: allocate anonymous memory in chunks until
+ * MemAvailable falls to a floor (1/64 of MemTotal, at least 8 MiB), which makes
  * reclaim run the shrinker, with a drop_caches every 32 chunks; free it;
  * again.  Its
  * oom_score_adj is 1000, so should the OOM killer ever run it takes this
@@ -646,10 +646,10 @@ static long read_stat(const char *key)
  */
 static void pressure_main(void)
 {
-	size_t max_chunks = 4096, n, i;
+	size_t max_chunks = 4096, n;
 	char **chunks = calloc(max_chunks, sizeof(*chunks));
 	long total_kb = meminfo_kb("MemTotal:");
-	long floor_kb = total_kb / 8 > 32768 ? total_kb / 8 : 32768;
+	long floor_kb = total_kb / 64 > 8192 ? total_kb / 64 : 8192;
 	long scans, ioctls;
 
 	if (!chunks || write_text_file("/proc/self/oom_score_adj", "1000"))
@@ -666,13 +666,13 @@ static void pressure_main(void)
 					_exit(1);
 				sh->drops++;
 			}
+			/* populated: the pages are allocated now, faults are slow */
 			chunks[n] = mmap(NULL, ALLOC_CHUNK,
 					 PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+					 -1, 0);
 			if (chunks[n] == MAP_FAILED)
 				break;
-			for (i = 0; i < ALLOC_CHUNK; i += 4096)
-				chunks[n][i] = 1;
 		}
 		/* scans that neither drop_caches nor PURGE_ALL_CACHES asked for */
 		if (scans >= 0) {
