@@ -638,11 +638,9 @@ static long read_stat(const char *key)
 
 /*
  * The pressure process: allocate anonymous memory in chunks until
- * MemAvailable falls to a floor (1/64 of MemTotal, at least 8 MiB), which makes
- * reclaim run the shrinker, with a drop_caches every 32 chunks; free it;
- * again.  Its
- * oom_score_adj is 1000, so should the OOM killer ever run it takes this
- * process, never the test.
+ * MemAvailable falls to a floor (1/64 of MemTotal, at least 8 MiB), writing
+ * drop_caches every 32 chunks; free it; again.  Its oom_score_adj is 1000,
+ * so should the OOM killer ever run it takes this process, never the test.
  */
 static void pressure_main(void)
 {
