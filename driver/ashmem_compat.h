@@ -65,22 +65,32 @@ static inline void ashmem_shrinker_destroy(struct shrinker *s)
 }
 #endif
 
-/*
- * The KUnit tests are a module of their own (they must run after the
- * driver's init); they reach the range code through exports in a private
- * namespace, which exist only on kernels with KUnit.  6.13 turned the
- * namespace argument into a string.
- */
-#if IS_ENABLED(CONFIG_KUNIT)
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define ASHMEM_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, "ASHMEM_KUNIT")
-#define ASHMEM_IMPORT_FOR_KUNIT()	MODULE_IMPORT_NS("ASHMEM_KUNIT")
+/* inode_operations.setattr takes an idmap instead of a user namespace since 6.3. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define ashmem_idmap mnt_idmap
 #else
-#define ASHMEM_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, ASHMEM_KUNIT)
-#define ASHMEM_IMPORT_FOR_KUNIT()	MODULE_IMPORT_NS(ASHMEM_KUNIT)
+#define ashmem_idmap user_namespace
 #endif
+
+/*
+ * The KUnit tests are a module of their own (KUnit runs a module's suites
+ * before its init) and reach the range code through EXPORT_SYMBOL_IF_KUNIT,
+ * which exists only on kernels with KUnit.  Upstream added it in 6.2
+ * (Debian's 6.1 has it backported); 6.13 made namespaces strings.
+ */
+#if __has_include("kunit/visibility.h")
+#include <kunit/visibility.h>
+#elif IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_IF_KUNIT(symbol) \
+	EXPORT_SYMBOL_NS(symbol, EXPORTED_FOR_KUNIT_TESTING)
 #else
-#define ASHMEM_EXPORT_FOR_KUNIT(sym)
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define ASHMEM_IMPORT_FOR_KUNIT() MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#else
+#define ASHMEM_IMPORT_FOR_KUNIT() MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
 #endif
 
 #endif /* _ASHMEM_COMPAT_H */

@@ -129,6 +129,9 @@ void ashmem_range_clear(struct ashmem_area *asma);
 void ashmem_range_count(struct ashmem_area *asma, unsigned long *unpinned,
 			unsigned long *purged);
 
+/* ashmem_main.c */
+int ashmem_punch_hole(struct file *file, loff_t start, loff_t len);
+
 /* ashmem_shrinker.c: the global LRU, the shrinker and the counters */
 extern wait_queue_head_t ashmem_purge_wait;
 int ashmem_shrinker_init(void);

@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) "ashmem: " fmt
 
 #include <linux/compat.h>
+#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -53,16 +54,48 @@ static struct kmem_cache *ashmem_area_cache;
 static struct lock_class_key ashmem_backing_key;
 
 /*
- * The file operations of shmem, and our copy of them that backing files
- * get.  The copy refuses mmap(): a backing file must never be mapped except
- * through ashmem_mmap(), which enforces the area's mask (CVE-2020-0009).
+ * The file and inode operations of shmem, and our copies of them that
+ * backing files get.  A backing file must never be mapped except through
+ * ashmem_mmap(), which enforces the area's mask (CVE-2020-0009), nor
+ * written, truncated or punched except by the shrinker: the copies refuse
+ * all of that, also to a new open of the inode through
+ * /proc/<pid>/map_files.
  */
 static const struct file_operations *ashmem_shmem_fops;
+static const struct inode_operations *ashmem_shmem_iops;
 static struct file_operations ashmem_vmfile_fops;
+static struct inode_operations ashmem_vmfile_iops;
 
 static int ashmem_vmfile_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return -EPERM;
+}
+
+static int ashmem_vmfile_setattr(struct ashmem_idmap *idmap,
+				 struct dentry *dentry, struct iattr *attr)
+{
+	/* the size is the area's, fixed when the file was created */
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EPERM;
+	return ashmem_shmem_iops->setattr(idmap, dentry, attr);
+}
+
+/**
+ * ashmem_punch_hole() - free pages of a backing file; they read back as 0
+ * @file: the backing file
+ * @start: first byte, page aligned
+ * @len: length in bytes, page aligned
+ *
+ * Calls shmem directly: the backing file's own fops refuse fallocate().
+ *
+ * Context: Process context; takes the backing inode's lock.  No ashmem
+ * lock held.
+ * Return: 0 or a negative errno.
+ */
+int ashmem_punch_hole(struct file *file, loff_t start, loff_t len)
+{
+	return ashmem_shmem_fops->fallocate(file, FALLOC_FL_PUNCH_HOLE |
+					    FALLOC_FL_KEEP_SIZE, start, len);
 }
 
 /* The VM_MAY* flags that correspond to the PROT_* bits in @prot. */
@@ -198,10 +231,12 @@ static int ashmem_create_backing(struct ashmem_area *asma,
 	lockdep_set_class(&file_inode(file)->i_rwsem, &ashmem_backing_key);
 	file->f_mode |= FMODE_LSEEK;
 	/*
-	 * Both the file and its inode get the fops that refuse mmap(), so
-	 * that a new open of the inode (through /proc/<pid>/map_files) is
-	 * refused too.  The file holds a module reference, dropped by fput().
+	 * Both the file and its inode get the restricted operations, so that
+	 * a new open of the inode (through /proc/<pid>/map_files) is
+	 * restricted too.  The file holds a module reference, dropped by
+	 * fput().
 	 */
+	file_inode(file)->i_op = &ashmem_vmfile_iops;
 	file_inode(file)->i_fop = &ashmem_vmfile_fops;
 	fops_put(file->f_op);
 	__module_get(THIS_MODULE);
@@ -574,9 +609,10 @@ static struct miscdevice ashmem_misc = {
 };
 
 /*
- * Learn shmem's file operations from a throwaway shmem file and derive the
- * ones backing files get: no mmap() (see ashmem_vmfile_mmap()), no write,
- * and the default get_unmapped_area, since shmem's expects its own fops.
+ * Learn shmem's operations from a throwaway shmem file and derive the ones
+ * backing files get: no mmap() (see ashmem_vmfile_mmap()), no write, no
+ * fallocate, no size change, and the default get_unmapped_area, since
+ * shmem's expects its own fops.
  */
 static int __init ashmem_vmfile_init(void)
 {
@@ -586,6 +622,7 @@ static int __init ashmem_vmfile_init(void)
 	if (IS_ERR(probe))
 		return PTR_ERR(probe);
 	ashmem_shmem_fops = probe->f_op;
+	ashmem_shmem_iops = file_inode(probe)->i_op;
 	fput(probe);
 
 	ashmem_vmfile_fops = *ashmem_shmem_fops;
@@ -594,6 +631,10 @@ static int __init ashmem_vmfile_init(void)
 	ashmem_vmfile_fops.get_unmapped_area = NULL;
 	ashmem_vmfile_fops.write_iter = NULL;
 	ashmem_vmfile_fops.splice_write = NULL;
+	ashmem_vmfile_fops.fallocate = NULL;
+
+	ashmem_vmfile_iops = *ashmem_shmem_iops;
+	ashmem_vmfile_iops.setattr = ashmem_vmfile_setattr;
 	return 0;
 }
 

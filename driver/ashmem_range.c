@@ -58,7 +58,7 @@ struct ashmem_range *ashmem_range_alloc(void)
 		INIT_LIST_HEAD(&range->lru);
 	return range;
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_alloc);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_alloc);
 
 /**
  * ashmem_range_free() - free a range that is in no tree and on no LRU
@@ -69,7 +69,7 @@ void ashmem_range_free(struct ashmem_range *range)
 	if (range)
 		kmem_cache_free(ashmem_range_cache, range);
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_free);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_free);
 
 static struct ashmem_range *to_range(struct rb_node *node)
 {
@@ -170,7 +170,7 @@ int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 		ashmem_lru_add(new, NULL);
 	return 0;
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_unpin);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_unpin);
 
 /**
  * ashmem_range_pin() - remove pages from the unpinned set of an area
@@ -225,7 +225,7 @@ int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 	}
 	return ret;
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_pin);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_pin);
 
 /**
  * ashmem_range_pin_status() - whether any page of a span is unpinned
@@ -249,7 +249,7 @@ int ashmem_range_pin_status(struct ashmem_area *asma, pgoff_t pgstart,
 		return ASHMEM_IS_UNPINNED;
 	return ASHMEM_IS_PINNED;
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_pin_status);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_pin_status);
 
 /**
  * ashmem_range_clear() - drop every range of an area
@@ -270,7 +270,7 @@ void ashmem_range_clear(struct ashmem_area *asma)
 	}
 	asma->unpinned = RB_ROOT;
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_range_clear);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_clear);
 
 /**
  * ashmem_range_count() - count the unpinned and the purged pages of an area

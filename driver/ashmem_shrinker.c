@@ -15,7 +15,6 @@
 #define pr_fmt(fmt) "ashmem: " fmt
 
 #include <linux/debugfs.h>
-#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
@@ -34,7 +33,7 @@ static LIST_HEAD(ashmem_lru);
 DECLARE_WAIT_QUEUE_HEAD(ashmem_purge_wait);
 
 struct ashmem_stats ashmem_stats;
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_stats);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_stats);
 
 static struct dentry *ashmem_debugfs_dir;
 static struct shrinker *ashmem_shrinker;
@@ -74,7 +73,7 @@ void ashmem_lru_del(struct ashmem_range *range)
 	}
 	spin_unlock(&ashmem_lru_lock);
 }
-ASHMEM_EXPORT_FOR_KUNIT(ashmem_lru_del);
+EXPORT_SYMBOL_IF_KUNIT(ashmem_lru_del);
 
 /**
  * ashmem_lru_resize() - change the bounds of a range, on the LRU or not
@@ -158,8 +157,7 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan)
 		 * No lock is held here.  The file reference keeps the backing
 		 * file alive and purges_in_flight keeps the area alive.
 		 */
-		vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      start, len);
+		ashmem_punch_hole(file, start, len);
 		fput(file);
 		freed += pages;
 		atomic_long_add(pages, &ashmem_stats.purged_pages);
