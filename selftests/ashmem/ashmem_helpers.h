@@ -21,8 +21,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -552,6 +555,79 @@ static inline bool find_maps_line(const void *addr, char *line, size_t size)
 			break;
 	}
 	return false;
+}
+
+/*
+ * Threads that never wait on a futex.  32-bit glibc waits with the old
+ * futex() call, which a kernel without CONFIG_COMPAT_32BIT_TIME (the debug
+ * lane's) does not have: pthread_join() and pthread barriers abort there.
+ * These threads are detached at once and waited for by spinning on a flag
+ * (yielding the CPU, never sleeping); the barrier spins the same way.
+ * Thread bodies should not contend for locks (malloc, stdio) either.
+ */
+struct spin_thread {
+	pthread_t id;
+	atomic_bool done;
+	void *(*fn)(void *arg);
+	void *arg;
+};
+
+static inline void *spin_thread_main(void *arg)
+{
+	struct spin_thread *t = arg;
+
+	t->fn(t->arg);
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+/* Starts @fn(@arg) in a new thread; 0 or an error number. */
+static inline int spin_thread_start(struct spin_thread *t,
+				    void *(*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	atomic_init(&t->done, false);
+	t->fn = fn;
+	t->arg = arg;
+	ret = pthread_create(&t->id, NULL, spin_thread_main, t);
+	if (!ret)
+		pthread_detach(t->id);
+	return ret;
+}
+
+/* Returns once the thread's function has returned. */
+static inline void spin_thread_wait(struct spin_thread *t)
+{
+	while (!atomic_load(&t->done))
+		sched_yield();
+}
+
+struct spin_barrier {
+	unsigned int parties;
+	atomic_uint arrived;
+	atomic_uint generation;
+};
+
+static inline void spin_barrier_init(struct spin_barrier *b,
+				     unsigned int parties)
+{
+	b->parties = parties;
+	atomic_init(&b->arrived, 0);
+	atomic_init(&b->generation, 0);
+}
+
+static inline void spin_barrier_wait(struct spin_barrier *b)
+{
+	unsigned int gen = atomic_load(&b->generation);
+
+	if (atomic_fetch_add(&b->arrived, 1) + 1 == b->parties) {
+		atomic_store(&b->arrived, 0);
+		atomic_fetch_add(&b->generation, 1);
+		return;
+	}
+	while (atomic_load(&b->generation) == gen)
+		sched_yield();
 }
 
 #endif /* ASHMEM_HELPERS_H */

@@ -13,6 +13,7 @@
  * without end gets ENOMEM, while a process outside keeps working.  Needs
  * root and a memory controller not enabled in cgroup2 (see below).
  */
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -343,8 +344,19 @@ FIXTURE_TEARDOWN(memcg)
 		waitpid(self->pid, NULL, 0);
 	}
 	if (self->mounted) {
-		/* an empty cgroup goes away even while dying memory is charged */
-		EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("rmdir: %s", strerror(errno));
+		int tries = 0;
+
+		/*
+		 * An empty cgroup goes away even while dying memory is
+		 * charged; on PREEMPT_RT the reaped child may leave it a
+		 * moment later (EBUSY/EAGAIN meanwhile): retry, yielding.
+		 */
+		while (rmdir(self->dir) && (errno == EBUSY || errno == EAGAIN) &&
+		       tries++ < 100000)
+			sched_yield();
+		EXPECT_NE(0, access(self->dir, F_OK)) {
+			TH_LOG("rmdir: %s", strerror(errno));
+		}
 		EXPECT_EQ(0, umount(MEMCG_MOUNT)) TH_LOG("umount: %s", strerror(errno));
 	}
 	rmdir(MEMCG_MOUNT);
@@ -440,7 +452,12 @@ TEST_F_TIMEOUT(memcg, hog_gets_enomem_from_its_cgroup_while_others_work, 600)
 	ASSERT_TRUE(WIFEXITED(status)) {
 		TH_LOG("the hog was killed by signal %d", WTERMSIG(status));
 	}
-	ASSERT_EQ(ENOMEM, WEXITSTATUS(status)) {
+	/*
+	 * ENOMEM, or ENOSPC: the first mmap() creates a shmem file, and
+	 * shmem reports a failed inode allocation (here: its charge) so.
+	 */
+	ASSERT_TRUE(WEXITSTATUS(status) == ENOMEM ||
+		    (variant->hog == HOG_AREAS && WEXITSTATUS(status) == ENOSPC)) {
 		TH_LOG("the hog ended with: %s", WEXITSTATUS(status) ?
 		       strerror(WEXITSTATUS(status)) : "success");
 	}

@@ -13,9 +13,6 @@
  *
  * Every test leaves the module loaded.  Needs CAP_SYS_MODULE and $ASHMEM_KO.
  */
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <sys/syscall.h>
 
 #include "ashmem_helpers.h"
@@ -104,7 +101,7 @@ static int unload_when_free(void)
 FIXTURE(cycle) {
 	int drop_fd;
 	atomic_bool stop;
-	pthread_t dropper;
+	struct spin_thread dropper;
 	bool dropping;
 };
 
@@ -132,7 +129,7 @@ FIXTURE_TEARDOWN(cycle)
 {
 	if (self->dropping) {
 		atomic_store(&self->stop, true);
-		pthread_join(self->dropper, NULL);
+		spin_thread_wait(&self->dropper);
 	}
 	close(self->drop_fd);
 	if (!module_loaded()) {
@@ -150,8 +147,7 @@ TEST_F_TIMEOUT(cycle, unload_and_reload_many_times_with_areas_between, 900)
 	int i, j;
 
 	atomic_store(&self->stop, false);
-	ASSERT_EQ(0, pthread_create(&self->dropper, NULL, drop_caches_loop,
-				    self));
+	ASSERT_EQ(0, spin_thread_start(&self->dropper, drop_caches_loop, self));
 	self->dropping = true;
 	for (i = 0; i < cycles; i++) {
 		for (j = 0; j < 3; j++)
@@ -168,7 +164,7 @@ TEST_F_TIMEOUT(cycle, unload_and_reload_many_times_with_areas_between, 900)
 	}
 	area_life(_metadata, 1000);
 	atomic_store(&self->stop, true);
-	ASSERT_EQ(0, pthread_join(self->dropper, NULL));
+	spin_thread_wait(&self->dropper);
 	self->dropping = false;
 }
 

@@ -14,8 +14,6 @@
  * ashmem file" helper for other drivers, so there is no name check to fool.
  */
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/syscall.h>
 
 #include <linux/userfaultfd.h>
@@ -161,7 +159,7 @@ TEST(cve_2020_0009_remap_file_pages_leaves_read_only_mapping_read_only)
  * SET_SIZE after the mmap fails.
  */
 struct size_race {
-	pthread_barrier_t start, done;
+	struct spin_barrier start, done;
 	int fd;
 	atomic_bool stop, quit;
 	int iteration;
@@ -174,14 +172,14 @@ static void *set_size_loop(void *arg)
 	unsigned int k = 1;
 
 	for (;;) {
-		pthread_barrier_wait(&r->start);
+		spin_barrier_wait(&r->start);
 		if (atomic_load(&r->quit))
 			return NULL;
 		while (!atomic_load(&r->stop)) {
 			k = k * 1103515245 + 12345;
 			ioctl(r->fd, ASHMEM_SET_SIZE, (1 + (k >> 16) % 8) * ps);
 		}
-		pthread_barrier_wait(&r->done);
+		spin_barrier_wait(&r->done);
 	}
 }
 
@@ -189,22 +187,22 @@ TEST_F_TIMEOUT(race, cve_2017_13216_set_size_racing_first_mmap_keeps_size_consis
 {
 	size_t ps = page_size();
 	struct size_race r = { .fd = -1 };
-	pthread_t thread;
+	struct spin_thread thread;
 	int i, n = iterations(2000);
 	off_t end;
 	void *addr;
 
-	pthread_barrier_init(&r.start, NULL, 2);
-	pthread_barrier_init(&r.done, NULL, 2);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, set_size_loop, &r));
+	spin_barrier_init(&r.start, 2);
+	spin_barrier_init(&r.done, 2);
+	ASSERT_EQ(0, spin_thread_start(&thread, set_size_loop, &r));
 	for (i = 0; i < n; i++) {
 		r.fd = ashmem_create(_metadata, "race", ps);
 		atomic_store(&r.stop, false);
-		pthread_barrier_wait(&r.start);
+		spin_barrier_wait(&r.start);
 		addr = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED,
 			    r.fd, 0);
 		atomic_store(&r.stop, true);
-		pthread_barrier_wait(&r.done);
+		spin_barrier_wait(&r.done);
 		ASSERT_NE(MAP_FAILED, addr) TH_LOG("mmap: %s", strerror(errno));
 
 		end = lseek(r.fd, 0, SEEK_END);
@@ -222,8 +220,8 @@ TEST_F_TIMEOUT(race, cve_2017_13216_set_size_racing_first_mmap_keeps_size_consis
 		ASSERT_EQ(0, close(r.fd));
 	}
 	atomic_store(&r.quit, true);
-	pthread_barrier_wait(&r.start);
-	ASSERT_EQ(0, pthread_join(thread, NULL));
+	spin_barrier_wait(&r.start);
+	spin_thread_wait(&thread);
 }
 
 /*
@@ -231,7 +229,7 @@ TEST_F_TIMEOUT(race, cve_2017_13216_set_size_racing_first_mmap_keeps_size_consis
  * the mmap they fail with EINVAL; once it is done they see the final size.
  */
 struct pin_race {
-	pthread_barrier_t start, done;
+	struct spin_barrier start, done;
 	int fd;
 	atomic_bool stop, quit;
 	atomic_int bad;
@@ -245,7 +243,7 @@ static void *pin_loop(void *arg)
 	int ret;
 
 	for (;;) {
-		pthread_barrier_wait(&r->start);
+		spin_barrier_wait(&r->start);
 		if (atomic_load(&r->quit))
 			return NULL;
 		while (!atomic_load(&r->stop)) {
@@ -258,7 +256,7 @@ static void *pin_loop(void *arg)
 			if (ret < 0 && errno != EINVAL)
 				atomic_fetch_add(&r->bad, 1);
 		}
-		pthread_barrier_wait(&r->done);
+		spin_barrier_wait(&r->done);
 	}
 }
 
@@ -266,22 +264,22 @@ TEST_F_TIMEOUT(race, pin_racing_first_mmap_and_set_size_fails_cleanly_or_sees_fi
 {
 	size_t ps = page_size();
 	struct pin_race r = { .fd = -1 };
-	pthread_t thread;
+	struct spin_thread thread;
 	int i, n = iterations(1000);
 	void *addr;
 
-	pthread_barrier_init(&r.start, NULL, 2);
-	pthread_barrier_init(&r.done, NULL, 2);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, pin_loop, &r));
+	spin_barrier_init(&r.start, 2);
+	spin_barrier_init(&r.done, 2);
+	ASSERT_EQ(0, spin_thread_start(&thread, pin_loop, &r));
 	for (i = 0; i < n; i++) {
 		r.fd = ashmem_create(_metadata, "pin-race", 2 * ps);
 		atomic_store(&r.stop, false);
-		pthread_barrier_wait(&r.start);
+		spin_barrier_wait(&r.start);
 		ioctl(r.fd, ASHMEM_SET_SIZE, (1 + i % 4) * ps);
 		addr = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED,
 			    r.fd, 0);
 		atomic_store(&r.stop, true);
-		pthread_barrier_wait(&r.done);
+		spin_barrier_wait(&r.done);
 		ASSERT_NE(MAP_FAILED, addr);
 		ASSERT_EQ(0, atomic_load(&r.bad)) TH_LOG("iteration %d", i);
 		/* every page is pinned or unpinned, as a whole range */
@@ -292,8 +290,8 @@ TEST_F_TIMEOUT(race, pin_racing_first_mmap_and_set_size_fails_cleanly_or_sees_fi
 		ASSERT_EQ(0, close(r.fd));
 	}
 	atomic_store(&r.quit, true);
-	pthread_barrier_wait(&r.start);
-	ASSERT_EQ(0, pthread_join(thread, NULL));
+	spin_barrier_wait(&r.start);
+	spin_thread_wait(&thread);
 }
 
 /*
@@ -491,17 +489,16 @@ struct read_race {
 	atomic_bool stop;
 	atomic_int bad;
 	size_t ps;
+	char *buf;		/* the reader's: no malloc() in threads */
 };
 
 static void *race_reader(void *arg)
 {
 	struct read_race *r = arg;
 	size_t len = RACE_PAGES * r->ps, i;
-	char *buf = malloc(len);
+	char *buf = r->buf;
 	ssize_t n;
 
-	if (!buf)
-		return NULL;
 	for (;;) {
 		n = pread(r->fd, buf, len, 0);
 		if (n < 0) {
@@ -514,7 +511,6 @@ static void *race_reader(void *arg)
 			    pattern_mismatch(buf + i, r->ps, 44, i) >= 0)
 				atomic_fetch_add(&r->bad, 1);
 	}
-	free(buf);
 	return NULL;
 }
 
@@ -536,10 +532,13 @@ TEST_F_TIMEOUT(race, read_racing_purge_and_close_sees_whole_pages, RACE_TIMEOUT)
 {
 	size_t ps = page_size(), len = RACE_PAGES * ps;
 	int i, n = iterations(200);
+	char *buf = malloc(len);
+
+	ASSERT_TRUE(buf != NULL);
 
 	for (i = 0; i < n; i++) {
-		struct read_race r = { .ps = ps };
-		pthread_t reader, purger;
+		struct read_race r = { .ps = ps, .buf = buf };
+		struct spin_thread reader, purger;
 		char *addr;
 		int fd = ashmem_create(_metadata, "read-race", len);
 
@@ -549,18 +548,19 @@ TEST_F_TIMEOUT(race, read_racing_purge_and_close_sees_whole_pages, RACE_TIMEOUT)
 		r.pfd = dup(fd);
 		ASSERT_LE(0, r.fd);
 		ASSERT_LE(0, r.pfd);
-		ASSERT_EQ(0, pthread_create(&reader, NULL, race_reader, &r));
-		ASSERT_EQ(0, pthread_create(&purger, NULL, race_purger, &r));
+		ASSERT_EQ(0, spin_thread_start(&reader, race_reader, &r));
+		ASSERT_EQ(0, spin_thread_start(&purger, race_purger, &r));
 		ASSERT_EQ(0, close(fd));
 		ASSERT_EQ(0, munmap(addr, len));
 		atomic_store(&r.stop, true);
-		ASSERT_EQ(0, pthread_join(purger, NULL));
+		spin_thread_wait(&purger);
 		ASSERT_EQ(0, close(r.pfd));
 		/* the reader's fd is the last reference: close under it */
 		ASSERT_EQ(0, close(r.fd));
-		ASSERT_EQ(0, pthread_join(reader, NULL));
+		spin_thread_wait(&reader);
 		ASSERT_EQ(0, atomic_load(&r.bad)) TH_LOG("iteration %d", i);
 	}
+	free(buf);
 }
 
 /*
@@ -643,18 +643,18 @@ static void *area_churn(void *arg)
 TEST_F_TIMEOUT(race, shrinker_running_while_areas_are_pinned_and_closed_is_safe, RACE_TIMEOUT)
 {
 	struct shrink_race r = { .drop_fd = -1 };
-	pthread_t dropper, churn[3];
+	struct spin_thread dropper, churn[3];
 	size_t i;
 
 	r.drop_fd = open_drop_caches();
 	ASSERT_LE(0, r.drop_fd);
-	ASSERT_EQ(0, pthread_create(&dropper, NULL, drop_caches_loop, &r));
+	ASSERT_EQ(0, spin_thread_start(&dropper, drop_caches_loop, &r));
 	for (i = 0; i < ARRAY_SIZE(churn); i++)
-		ASSERT_EQ(0, pthread_create(&churn[i], NULL, area_churn, &r));
+		ASSERT_EQ(0, spin_thread_start(&churn[i], area_churn, &r));
 	for (i = 0; i < ARRAY_SIZE(churn); i++)
-		ASSERT_EQ(0, pthread_join(churn[i], NULL));
+		spin_thread_wait(&churn[i]);
 	atomic_store(&r.stop, true);
-	ASSERT_EQ(0, pthread_join(dropper, NULL));
+	spin_thread_wait(&dropper);
 	ASSERT_EQ(0, close(r.drop_fd));
 	ASSERT_EQ(0, atomic_load(&r.bad));
 }
@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(race, data_written_after_pin_survives_concurrent_purges, RACE_TIM
 {
 	size_t ps = page_size(), len = 4 * ps;
 	struct shrink_race r = { .drop_fd = -1 };
-	pthread_t dropper;
+	struct spin_thread dropper;
 	char *addr;
 	int i, n = iterations(2000);
 	int fd = ashmem_create(_metadata, "late-punch", len);
@@ -675,7 +675,7 @@ TEST_F_TIMEOUT(race, data_written_after_pin_survives_concurrent_purges, RACE_TIM
 	addr = map_rw(_metadata, fd, len);
 	r.drop_fd = open_drop_caches();
 	ASSERT_LE(0, r.drop_fd);
-	ASSERT_EQ(0, pthread_create(&dropper, NULL, drop_caches_loop, &r));
+	ASSERT_EQ(0, spin_thread_start(&dropper, drop_caches_loop, &r));
 	for (i = 0; i < n; i++) {
 		char v = (char)(i | 1);
 
@@ -687,7 +687,7 @@ TEST_F_TIMEOUT(race, data_written_after_pin_survives_concurrent_purges, RACE_TIM
 		ASSERT_EQ(v, addr[ps + 7]);
 	}
 	atomic_store(&r.stop, true);
-	ASSERT_EQ(0, pthread_join(dropper, NULL));
+	spin_thread_wait(&dropper);
 	ASSERT_EQ(0, atomic_load(&r.bad));
 	ASSERT_EQ(0, close(r.drop_fd));
 	ASSERT_EQ(0, munmap(addr, len));
@@ -718,13 +718,13 @@ TEST_F_TIMEOUT(race, lseek_mmap_and_purge_together_do_not_deadlock, RACE_TIMEOUT
 {
 	size_t ps = page_size(), len = 8 * ps;
 	struct seek_race r = { .fd = -1 };
-	pthread_t seeker;
+	struct spin_thread seeker;
 	int i, n = iterations(1000);
 	char *addr;
 
 	r.fd = ashmem_create(_metadata, "seek-race", len);
 	addr = map_rw(_metadata, r.fd, len);
-	ASSERT_EQ(0, pthread_create(&seeker, NULL, seek_loop, &r));
+	ASSERT_EQ(0, spin_thread_start(&seeker, seek_loop, &r));
 	for (i = 0; i < n; i++) {
 		char *more = map_rw(_metadata, r.fd, len);
 
@@ -735,7 +735,7 @@ TEST_F_TIMEOUT(race, lseek_mmap_and_purge_together_do_not_deadlock, RACE_TIMEOUT
 		ASSERT_EQ(0, munmap(more, len));
 	}
 	atomic_store(&r.stop, true);
-	ASSERT_EQ(0, pthread_join(seeker, NULL));
+	spin_thread_wait(&seeker);
 	ASSERT_EQ(0, atomic_load(&r.bad));
 	ASSERT_EQ(0, munmap(addr, len));
 	ASSERT_EQ(0, close(r.fd));
@@ -836,10 +836,10 @@ TEST_F_TIMEOUT(stall, mmap_completes_while_a_user_copy_is_stalled, 60)
 	struct uffd_msg msg;
 	struct uffdio_copy copy;
 	char *src, *other_addr, *same_addr;
-	pthread_t thread;
+	struct spin_thread thread;
 	int other;
 
-	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_call, &s));
+	ASSERT_EQ(0, spin_thread_start(&thread, stalled_call, &s));
 	/* the fault message proves the copy is stalled in the kernel */
 	ASSERT_EQ(1, poll(&pfd, 1, -1));
 	ASSERT_EQ((ssize_t)sizeof(msg), read(self->uffd, &msg, sizeof(msg)));
@@ -866,7 +866,7 @@ TEST_F_TIMEOUT(stall, mmap_completes_while_a_user_copy_is_stalled, 60)
 	copy.len = ps;
 	copy.mode = 0;
 	ASSERT_EQ(0, ioctl(self->uffd, UFFDIO_COPY, &copy));
-	ASSERT_EQ(0, pthread_join(thread, NULL));
+	spin_thread_wait(&thread);
 
 	switch (variant->op) {
 	case STALL_SET_NAME:
