@@ -125,6 +125,19 @@ build_initramfs() {
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$INITRD"
 }
 
+# show_console: what the terminal sees of the serial output.  The kernel
+# log dump stays in the log file (the verdict quotes any bad line from it);
+# the demo shows only its own story.
+show_console() {
+	if [ "$MODE" = run ]; then
+		grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] |^ashmem-' || true
+	else
+		awk '/^ashmem-dmesg: begin/ { skip = 1; print "(kernel log: see the log file)" }
+		     !skip { print; fflush() }
+		     /^ashmem-dmesg: end/ { skip = 0 }'
+	fi
+}
+
 run_guest() {
 	local accel=() cmdline
 	if [ -w /dev/kvm ]; then
@@ -137,7 +150,7 @@ run_guest() {
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" \
 		-m "$MEM" -smp "$SMP" -display none -monitor none -serial stdio \
 		-no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
-		</dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+		</dev/null 2>&1 | tr -d '\r' | tee "$LOG" | show_console
 	QEMU_STATUS=${PIPESTATUS[0]}
 	set -e
 }
@@ -161,7 +174,7 @@ judge() {
 	/^ashmem-dmesg: end/ { in_dmesg = 0 }
 	/^ashmem-kmemleak: begin/ { in_kmemleak = 1; next }
 	/^ashmem-kmemleak: end/ { in_kmemleak = 0; next }
-	in_kmemleak { fail("kmemleak: " $0); next }
+	in_kmemleak { fail("kmemleak: " $0); leak = 1; next }
 	# KUnit results (debug kernel), counted once from the dmesg dump
 	in_dmesg && /^\[ *[0-9]+\.[0-9]+\] +not ok [0-9]+ / {
 		failed++
@@ -172,7 +185,10 @@ judge() {
 	# kernel log lines, from the console or the final dmesg dump
 	/^\[ *[0-9]+\.[0-9]+\] / || in_dmesg {
 		if ($0 ~ /Oops|BUG:|WARNING:|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|unreferenced object|Call Trace:|Kernel panic/)
+		{
 			fail("kernel log: " $0)
+			splat = 1
+		}
 		next
 	}
 	cur != "" && kind == "ksft" && /^ok [0-9]+ / {
@@ -190,12 +206,14 @@ judge() {
 	cur != "" && kind == "gtest" && /^\[  SKIPPED \] .* \([0-9]+ ms\)$/ { skipped++; fail("skipped in the guest: " cur ": " $0); next }
 	END {
 		if (cur != "") { failed++; fail(cur " never finished (guest died or hung)") }
-		if (!sentinel) fail("no end-of-run sentinel: the guest crashed or timed out (qemu status " qemu_status ")")
-		else if (qemu_status != 0) fail("qemu exited with status " qemu_status)
-		if (mode == "test" && passed + failed + skipped == 0) fail("no test ran")
+		if (!sentinel) { fail("no end-of-run sentinel: the guest crashed or timed out (qemu status " qemu_status ")"); extra++ }
+		else if (qemu_status != 0) { fail("qemu exited with status " qemu_status); extra++ }
+		if (mode == "test" && passed + failed + skipped == 0) { fail("no test ran"); extra++ }
+		# a splat or a leak fails the run whatever the tests said: count it
+		extra += splat + leak
 		for (i = 1; i <= nproblems; i++) print "run-tests: FAIL: " problems[i]
 		# a test that skips in the guest is a failure there
-		line = (passed + 0) " passed, " (failed + skipped) " failed"
+		line = (passed + 0) " passed, " (failed + skipped + extra) " failed"
 		if (skipped) line = line ", " skipped " skipped"
 		print line
 		exit nproblems > 0 || failed + skipped > 0
