@@ -88,6 +88,9 @@ main() {
 	[ -r "$fragment" ] || die "no fragment $1"
 	mkdir -p "$CACHE"
 	dest=$CACHE/$(basename "$fragment" .config)-$(cache_key "$fragment")
+	# one build per key at a time; a second caller waits and reuses it
+	exec 9>"$dest.lock"
+	flock 9
 	if [ ! -f "$dest/complete" ]; then
 		build "$fragment" "$dest"
 	fi
