@@ -225,8 +225,10 @@ static int ashmem_create_backing(struct ashmem_area *asma,
 		name = asma->name;
 	/* VM_NORESERVE of the first mapping decides the memory accounting */
 	file = shmem_file_setup(name, asma->size, vm_flags);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	if (IS_ERR(file)) {
+		/* shmem says ENOSPC when it cannot get an inode: out of memory */
+		return PTR_ERR(file) == -ENOSPC ? -ENOMEM : PTR_ERR(file);
+	}
 
 	lockdep_set_class(&file_inode(file)->i_rwsem, &ashmem_backing_key);
 	file->f_mode |= FMODE_LSEEK;

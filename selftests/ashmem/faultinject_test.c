@@ -362,13 +362,10 @@ TEST_F_TIMEOUT(failslab, every_allocation_of_create_map_unpin_pin_fails_cleanly,
 
 		if (failed != STEP_DONE) {
 			/*
-			 * ENOMEM; for the first mmap() also ENOSPC, which is
-			 * what shmem_file_setup() returns when it cannot
-			 * allocate the backing inode (Android's driver passes
-			 * it on just the same).
+			 * ENOMEM, also for the first mmap(): shmem says
+			 * ENOSPC when it cannot allocate the backing inode,
+			 * and the driver turns that into ENOMEM.
 			 */
-			if (failed == STEP_MMAP && err == ENOSPC)
-				err = ENOMEM;
 			ASSERT_EQ(ENOMEM, err) {
 				TH_LOG("allocation %u: %s failed with %s", n,
 				       step_names[failed], strerror(err));
