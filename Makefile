@@ -3,6 +3,8 @@
 # ashmem for Linux: the thin orchestrator.  `make help` lists the targets.
 
 SHELL := /bin/bash
+# the verdict ("N passed, N failed") must stay the last line of make test
+MAKEFLAGS += --no-print-directory
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 

@@ -75,9 +75,13 @@ main() {
 		echo "lanes: === $lane ==="
 		lane_kernel "$lane"
 		lane_module "$lane"
-		verdict=$(KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} \
+		mkdir -p "$ROOT/build/qemu/$lane"
+		# (not tee /dev/stderr: reopening it truncates a log file it points to)
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
-			"$ROOT/qemu/run-tests.sh" -m test | tee /dev/stderr | tail -n 1) || status=1
+			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
+			status=1
+		verdict=$(tail -n 1 "$ROOT/build/qemu/$lane/output.txt")
 		verdicts[$lane]=$verdict
 		p=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 		f=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
