@@ -226,8 +226,12 @@ main() {
 	build_initramfs
 	run_guest
 	if [ "$MODE" = run ]; then
+		local verdict
 		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the demo failed (log: $LOG)"
-		judge >/dev/null || { judge | grep '^run-tests: FAIL' >&2; die "the demo run was not clean"; }
+		if ! verdict=$(judge); then
+			echo "$verdict" | grep '^run-tests: FAIL' >&2
+			die "the demo run was not clean"
+		fi
 		return 0
 	fi
 	judge

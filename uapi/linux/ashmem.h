@@ -112,7 +112,8 @@ struct ashmem_pin {
  * kernel may no longer purge it.  Returns ASHMEM_WAS_PURGED if any part of
  * the range was purged while unpinned (its content then reads as zeros),
  * else ASHMEM_NOT_PURGED.  EFAULT for a bad pointer; EINVAL for an
- * unaligned, overflowing or out-of-bounds range, or an area not yet mapped.
+ * unaligned, overflowing or out-of-bounds range, or an area not yet mapped;
+ * ENOMEM when the range bookkeeping cannot be allocated.
  */
 #define ASHMEM_PIN		_IOW(__ASHMEMIOC, 7, struct ashmem_pin)
 
