@@ -78,6 +78,7 @@ test: deps
 	$(MAKE) check
 
 check: all $(LIBASHMEM_HOST_TEST)
+	qemu/judge-test.sh
 	$(MAKE) check-guest
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).

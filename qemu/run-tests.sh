@@ -13,8 +13,9 @@ Builds an initramfs (busybox, ashmem_linux.ko, test programs), boots it
 under QEMU and returns the verdict.  The run fails when a test fails, a test
 skips, a program exits non-zero, the guest prints no end-of-run sentinel,
 the guest times out, or the kernel log shows an Oops, BUG, WARNING, KASAN,
-lockdep or general-protection report (qemu/judge.awk).  The last line
-printed is "N passed, N failed".
+lockdep or general-protection report, or an OOM report other than a memory
+cgroup's that a test announced (qemu/judge.awk).  The last line printed is
+"N passed, N failed".
 
 options:
   -m MODE   test (default): run every test program; run: run the demo
