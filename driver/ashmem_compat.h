@@ -11,12 +11,31 @@
 
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)
 #error "ashmem_linux needs Linux 6.0 or later"
 #endif
+
+/*
+ * Credit pages freed outside the LRU to the reclaim that is running in this
+ * task, if any (kswapd, direct reclaim).  Without it reclaim sees no
+ * progress from a shrinker that frees whole pages: kswapd counts a failure
+ * and soon stops waking, and direct reclaim heads for the OOM killer
+ * although memory came back.  6.4 named the helper and the field.
+ */
+static inline void ashmem_account_reclaimed(unsigned long pages)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	mm_account_reclaimed_pages(pages);
+#else
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += pages;
+#endif
+}
 
 /* vm_flags became read-only with setters in 6.3. */
 static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,

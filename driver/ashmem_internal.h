@@ -148,13 +148,17 @@ unsigned long ashmem_purge_all(void);
  * @bytes: sum of the sizes of the areas that have a backing file
  * @lru_pages: unpinned pages not yet purged (on the LRU)
  * @purged_pages: pages purged since the module was loaded
- * @shrinker_scans: calls of the shrinker's scan callback
+ * @reclaim_pages: those of @purged_pages that the kernel's reclaim asked
+ *	for through the shrinker (memory pressure, drop_caches), rather
+ *	than ASHMEM_PURGE_ALL_CACHES
+ * @shrinker_scans: purge passes, from the shrinker or PURGE_ALL_CACHES
  */
 struct ashmem_stats {
 	atomic_long_t areas;
 	atomic_long_t bytes;
 	atomic_long_t lru_pages;
 	atomic_long_t purged_pages;
+	atomic_long_t reclaim_pages;
 	atomic_long_t shrinker_scans;
 };
 

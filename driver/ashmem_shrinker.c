@@ -140,11 +140,20 @@ static struct ashmem_area *claim_oldest(struct file **file, loff_t *start,
 	return NULL;
 }
 
-static unsigned long ashmem_purge(unsigned long nr_to_scan)
+/*
+ * Purge the oldest unpinned ranges until @nr_to_scan pages of ranges are
+ * gone.  @reclaim: the kernel's reclaim asked (the shrinker).  @resident
+ * gets the pages that were really in memory and went back to the page
+ * allocator, from the backing inode's block count; a fault elsewhere in
+ * the area during the punch can only make it smaller.
+ */
+static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
+				  unsigned long *resident)
 {
 	unsigned long freed = 0, pages;
 	struct ashmem_area *asma;
 	struct file *file;
+	blkcnt_t blocks;
 	loff_t start, len;
 
 	atomic_long_inc(&ashmem_stats.shrinker_scans);
@@ -157,10 +166,16 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan)
 		 * No lock is held here.  The file reference keeps the backing
 		 * file alive and purges_in_flight keeps the area alive.
 		 */
+		blocks = READ_ONCE(file_inode(file)->i_blocks);
 		ashmem_punch_hole(file, start, len);
+		blocks -= READ_ONCE(file_inode(file)->i_blocks);
+		if (blocks > 0)
+			*resident += blocks >> (PAGE_SHIFT - 9);
 		fput(file);
 		freed += pages;
 		atomic_long_add(pages, &ashmem_stats.purged_pages);
+		if (reclaim)
+			atomic_long_add(pages, &ashmem_stats.reclaim_pages);
 		/* after this the area may be freed: touch only the wait queue */
 		if (atomic_dec_and_test(&asma->purges_in_flight))
 			wake_up_all(&ashmem_purge_wait);
@@ -179,10 +194,14 @@ static unsigned long ashmem_shrink_count(struct shrinker *shrink,
 static unsigned long ashmem_shrink_scan(struct shrinker *shrink,
 					struct shrink_control *sc)
 {
+	unsigned long freed, resident = 0;
+
 	/* punching a hole goes through the filesystem */
 	if (!(sc->gfp_mask & __GFP_FS))
 		return SHRINK_STOP;
-	return ashmem_purge(sc->nr_to_scan);
+	freed = ashmem_purge(sc->nr_to_scan, true, &resident);
+	ashmem_account_reclaimed(resident);
+	return freed;
 }
 
 /**
@@ -194,8 +213,9 @@ static unsigned long ashmem_shrink_scan(struct shrinker *shrink,
 unsigned long ashmem_purge_all(void)
 {
 	unsigned long pages = atomic_long_read(&ashmem_stats.lru_pages);
+	unsigned long resident = 0;
 
-	ashmem_purge(ULONG_MAX);
+	ashmem_purge(ULONG_MAX, false, &resident);
 	return pages;
 }
 
@@ -207,6 +227,8 @@ static int ashmem_stats_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&ashmem_stats.lru_pages));
 	seq_printf(m, "purged_pages:\t%ld\n",
 		   atomic_long_read(&ashmem_stats.purged_pages));
+	seq_printf(m, "reclaim_pages:\t%ld\n",
+		   atomic_long_read(&ashmem_stats.reclaim_pages));
 	seq_printf(m, "shrinker_scans:\t%ld\n",
 		   atomic_long_read(&ashmem_stats.shrinker_scans));
 	return 0;
