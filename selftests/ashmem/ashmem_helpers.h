@@ -39,6 +39,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/ashmem.h>
@@ -373,6 +374,15 @@ static inline bool is_zero(const void *buf, size_t len)
 		if (p[i])
 			return false;
 	return true;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Reads a whole (small) text file into @buf, NUL-terminated; -1 on error. */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Purging: the kernel may discard unpinned ranges, and does so for all of
- * them on ASHMEM_PURGE_ALL_CACHES (CAP_SYS_ADMIN) and on
- * "echo 2 > /proc/sys/vm/drop_caches" (the shrinker).  Purged pages read
+ * them on ASHMEM_PURGE_ALL_CACHES (CAP_SYS_ADMIN), on
+ * "echo 2 > /proc/sys/vm/drop_caches" (the shrinker), and oldest first
+ * when kswapd reclaims under real memory pressure.  Purged pages read
  * back as zeros through shared mappings and read(), pinned pages are never
  * touched, private mappings are not affected, and PIN reports the loss.
  * These tests need root (the guest runs them as root).
  */
-#include "ashmem_helpers.h"
+#include "ashmem_pressure.h"
 
 #define AREA_PAGES	6
 #define SEED		30
@@ -311,6 +312,143 @@ TEST(purge_all_caches_needs_cap_sys_admin)
 			      ASHMEM_NOT_PURGED);
 	ASSERT_EQ(0, munmap(addr, len));
 	ASSERT_EQ(0, close(fd));
+}
+
+/*
+ * Real memory pressure, nothing else: no drop_caches, no PURGE_ALL_CACHES.
+ * A quarter of the largest zone, written and then unpinned as RANGES
+ * ranges one after the other, and one pinned range; then anonymous
+ * allocations hold the zone inside its kswapd band (ashmem_pressure.h)
+ * until kswapd, through the shrinker, has brought the zone back to its
+ * high watermark.  Every range is then either purged whole (PIN says
+ * WAS_PURGED, it reads zeros) or untouched (NOT_PURGED, its data intact);
+ * the purged ones are the oldest (an LRU prefix); the pages found purged
+ * are exactly those the shrinker reports; the pinned range is intact.
+ */
+#define RANGES			64
+#define RECLAIM_SECONDS		60
+
+FIXTURE(reclaim) {
+	struct pressure *p;
+	int fd;
+	char *addr;
+	size_t len;
+};
+
+FIXTURE_SETUP(reclaim)
+{
+	self->p = mmap(NULL, sizeof(*self->p), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	self->fd = -1;
+	ASSERT_EQ(0, pressure_begin(self->p)) {
+		TH_LOG("%s: %s", WMARK_SCALE_FILE, strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(reclaim)
+{
+	EXPECT_EQ(0, pressure_end(self->p));
+	munmap(self->p, sizeof(*self->p));
+	if (self->addr)
+		EXPECT_EQ(0, munmap(self->addr, self->len));
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+}
+
+TEST_F_TIMEOUT(reclaim, kswapd_purges_oldest_unpinned_ranges_first, 300)
+{
+	const size_t ps = page_size();
+	struct pressure *p = self->p;
+	long before, purged, found = 0;
+	struct zone_wmark z;
+	size_t rlen, i;
+	uint64_t start, deadline;
+	char *buf;
+	int ret;
+
+	ASSERT_EQ(0, pressure_zone(&z)) TH_LOG("cannot parse /proc/zoneinfo");
+	rlen = (size_t)(z.managed / 4 / (RANGES + 1)) * ps;
+	ASSERT_LT(0, rlen);
+	self->len = (RANGES + 1) * rlen;
+	self->fd = ashmem_create(_metadata, "reclaim", self->len);
+	self->addr = ashmem_assert_mmap(_metadata, self->fd, self->len,
+					PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fill_pattern(self->addr, self->len, SEED);
+	before = ashmem_stat("reclaim_pages:");
+	ASSERT_LE(0, before) TH_LOG("no %s", ASHMEM_STATS_FILE);
+
+	/* range 0 stays pinned; ranges 1..RANGES enter the LRU in order */
+	for (i = 1; i <= RANGES; i++)
+		ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN,
+				      i * rlen, rlen, 0);
+
+	start = now_ns();
+	deadline = start + RECLAIM_SECONDS * 1000000000ULL;
+	ASSERT_EQ(0, pressure_fill(p)) TH_LOG("allocating: %s", strerror(errno));
+	/* until kswapd purged and reached the high watermark: it sleeps then */
+	for (;;) {
+		ASSERT_EQ(0, pressure_zone(&z));
+		if (ashmem_stat("reclaim_pages:") != before && z.free >= z.high)
+			break;
+		if (now_ns() > deadline)
+			break;
+		ASSERT_EQ(0, pressure_hold(p));
+		poll(NULL, 0, 10);
+	}
+	printf("# zone: %ld pages, watermarks min %ld low %ld high %ld; held %ld MiB (peak %ld MiB) for %.1f s\n",
+	       z.managed, z.min, z.low, z.high,
+	       p->pages * (long)ps >> 20, p->peak_pages * (long)ps >> 20,
+	       (now_ns() - start) / 1e9);
+	pressure_release(p);
+
+	/* pinning takes every range off the LRU: nothing can purge after */
+	buf = malloc(rlen);
+	ASSERT_TRUE(buf != NULL);
+	for (i = 1; i <= RANGES; i++) {
+		ret = ioctl(self->fd, ASHMEM_PIN,
+			    &(struct ashmem_pin){ i * rlen, rlen });
+		ASSERT_TRUE(ret == ASHMEM_WAS_PURGED || ret == ASHMEM_NOT_PURGED) {
+			TH_LOG("PIN of range %zu: %d (%s)", i, ret, strerror(errno));
+		}
+		ASSERT_EQ((ssize_t)rlen, pread(self->fd, buf, rlen, i * rlen));
+		if (ret == ASHMEM_WAS_PURGED) {
+			found += rlen / ps;
+			ASSERT_TRUE(is_zero(self->addr + i * rlen, rlen)) {
+				TH_LOG("range %zu was purged but holds data", i);
+			}
+			ASSERT_TRUE(is_zero(buf, rlen));
+		} else {
+			ASSERT_EQ(-1, pattern_mismatch(self->addr + i * rlen,
+						       rlen, SEED, i * rlen)) {
+				TH_LOG("range %zu not purged but changed", i);
+			}
+			ASSERT_EQ(-1, pattern_mismatch(buf, rlen, SEED, i * rlen));
+		}
+		if (i == 1)
+			ASSERT_EQ(ASHMEM_WAS_PURGED, ret) {
+				TH_LOG("reclaim did not purge the oldest range in %d s",
+				       RECLAIM_SECONDS);
+			}
+		/* least recently unpinned first: the purged ones are a prefix */
+		if (ret == ASHMEM_WAS_PURGED)
+			ASSERT_EQ((long)(i - 1) * (long)(rlen / ps),
+				  found - (long)(rlen / ps)) {
+				TH_LOG("range %zu purged before an older one", i);
+			}
+	}
+	free(buf);
+	purged = ashmem_stat("reclaim_pages:") - before;
+	printf("# kswapd purged %ld of %d ranges (%ld MiB of %zu MiB unpinned)\n",
+	       found / (long)(rlen / ps), RANGES, found * (long)ps >> 20,
+	       RANGES * rlen >> 20);
+	ASSERT_EQ(found, purged) {
+		TH_LOG("the shrinker counted %ld pages, the ranges show %ld",
+		       purged, found);
+	}
+	ASSERT_EQ(-1, pattern_mismatch(self->addr, rlen, SEED, 0)) {
+		TH_LOG("the pinned range changed");
+	}
 }
 
 TEST_HARNESS_MAIN
