@@ -4,7 +4,16 @@
  * do random mixes of create, set size, mmap and munmap (shared and private),
  * read, lseek, pin, unpin, get-pin-status, prot-mask changes, fork, fd
  * passing over a socketpair and close, while a pressure process drives the
- * shrinker with drop_caches and with real allocation of anonymous memory.
+ * shrinker with drop_caches and with real allocation of anonymous memory:
+ * each round it holds the largest zone between its min and low watermarks
+ * (ashmem_pressure.h) until kswapd, through the shrinker, brings it back to
+ * the high watermark.  So that kswapd can get there, the pressure process
+ * unpins a ballast area of a fifth of the zone, in BALLAST_RANGES ranges,
+ * each round; the workers' ranges unpinned before it are older and go
+ * first.  The ballast is checked too: a range PIN calls purged reads as
+ * zeros, any other holds its pattern.  While the zone is held, workers
+ * that draw PURGE_ALL_CACHES check pin status instead, so that the
+ * ioctl does not empty the LRU before kswapd gets to it.
  *
  * Each thread owns its areas: no one else pins or unpins them, so every
  * check is exact.  Every page holds a pattern drawn from a per-page seed,
@@ -31,7 +40,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "ashmem_helpers.h"
+#include "ashmem_pressure.h"
 
 #define WORKERS		3	/* processes */
 #define THREADS		2	/* threads per worker */
@@ -39,8 +48,8 @@
 #define MAX_PAGES	32	/* pages per area, at most */
 #define STALL_SECONDS	30	/* a thread silent this long is hung */
 #define GRACE_SECONDS	60	/* overrun allowed past the run time */
-#define ALLOC_CHUNK	(1UL << 20)
-#define STATS_FILE	"/sys/kernel/debug/ashmem/stats"
+#define BALLAST_RANGES	16
+#define HOLD_MS		2000	/* longest wait for kswapd in a round */
 
 enum stress_op {
 	S_CREATE, S_UNPIN, S_PIN, S_STATUS, S_VERIFY_MAP, S_PREAD, S_LSEEK_READ,
@@ -75,8 +84,12 @@ struct thread_stats {
 
 struct shared {
 	volatile int stop;		/* tells the pressure process to end */
+	volatile int holding;		/* the zone is held in its kswapd band */
 	uint64_t deadline_ns;		/* workers stop starting operations */
-	unsigned long drops, alloc_rounds, alloc_peak, alloc_scans;
+	unsigned long drops, alloc_rounds, alloc_balanced, alloc_peak_mib;
+	unsigned long reclaim_pages;	/* purged by kswapd while holding */
+	unsigned long ballast_purged;	/* ballast ranges found purged */
+	char pressure_failure[256];
 	unsigned long purge_ioctls;	/* PURGE_ALL_CACHES by the workers */
 	struct thread_stats t[WORKERS * THREADS];
 };
@@ -110,14 +123,6 @@ static int nthreads = THREADS;	/* threads per worker in this build */
 static unsigned long long stress_seed;
 static long stress_seconds;
 static size_t ps;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -511,6 +516,9 @@ static void *thread_main(void *arg)
 			k = rnd(&wt->rng, total);
 			for (op = 0; k >= s_weights[op]; op++)
 				k -= s_weights[op];
+			/* leave the LRU to kswapd while the zone is held low */
+			if (op == S_PURGE_ALL && sh->holding)
+				op = S_STATUS;
 		}
 		switch (op) {
 		case S_CREATE:
@@ -616,82 +624,128 @@ static void worker_main(int w)
 	_exit(0);
 }
 
-static long meminfo_kb(const char *key)
-{
-	char text[4096], *p;
+#define pressure_fail(...) do {						\
+	snprintf(sh->pressure_failure, sizeof(sh->pressure_failure),	\
+		 __VA_ARGS__);						\
+	_exit(1);							\
+} while (0)
 
-	if (read_text_file("/proc/meminfo", text, sizeof(text)) < 0)
-		return -1;
-	p = strstr(text, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+/* Write the ballast's pattern, one word per page (it is pinned). */
+static void ballast_write(char *map, size_t len, unsigned int round)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += ps)
+		*(volatile uint64_t *)(map + off) = off ^ round;
 }
 
-static long read_stat(const char *key)
+static void ballast_unpin(int fd, size_t rlen)
 {
-	char text[512], *p;
+	int i;
 
-	if (read_text_file(STATS_FILE, text, sizeof(text)) < 0)
-		return -1;
-	p = strstr(text, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+	for (i = 0; i < BALLAST_RANGES; i++)
+		if (ioctl(fd, ASHMEM_UNPIN,
+			  &(struct ashmem_pin){ i * rlen, rlen }))
+			pressure_fail("ballast UNPIN: %s", strerror(errno));
+}
+
+/* Pin the ballast back; a purged range reads as zeros, others intact. */
+static void ballast_pin(int fd, char *map, size_t rlen, unsigned int round)
+{
+	size_t off;
+	int i, ret;
+
+	for (i = 0; i < BALLAST_RANGES; i++) {
+		ret = ioctl(fd, ASHMEM_PIN, &(struct ashmem_pin){ i * rlen, rlen });
+		if (ret != ASHMEM_WAS_PURGED && ret != ASHMEM_NOT_PURGED)
+			pressure_fail("ballast PIN: %d (%s)", ret, strerror(errno));
+		sh->ballast_purged += ret == ASHMEM_WAS_PURGED;
+		for (off = i * rlen; off < (i + 1) * rlen; off += ps) {
+			uint64_t v = *(volatile uint64_t *)(map + off);
+
+			if (v != (ret == ASHMEM_WAS_PURGED ? 0 : off ^ round))
+				pressure_fail("ballast range %d (%s) page at %zu holds %#llx",
+					      i, ret == ASHMEM_WAS_PURGED ?
+						 "purged" : "not purged",
+					      off, (unsigned long long)v);
+		}
+	}
 }
 
 /*
- * The pressure process: allocate anonymous memory in chunks until
- * MemAvailable falls to a floor (a third of MemTotal), writing
- * drop_caches every 32 chunks; free it; again.  The floor is generous on
- * purpose: with a lower one (1/64) the OOM killer fired in a 512 MiB guest
- * while the workers allocated too, and its report fails the run.  Its
- * oom_score_adj is 1000, so should the OOM killer ever run it takes this
- * process, never the test.
+ * The pressure process, in rounds: drop_caches; write the ballast and
+ * unpin it; fill the zone into its kswapd band and hold it there until
+ * kswapd has reached the high watermark (or HOLD_MS); give back as much as
+ * the ballast holds, so that rewriting it cannot sink the zone; pin the
+ * ballast back and check it.  What the shrinker purges for reclaim while
+ * holding is kswapd's doing: only this process writes drop_caches, and
+ * the workers do not PURGE_ALL_CACHES meanwhile.  Its oom_score_adj is
+ * 1000, so should the OOM killer ever run it takes this process, never the
+ * test (and its report fails the run).
  */
 static void pressure_main(void)
 {
-	size_t max_chunks = 4096, n;
-	char **chunks = calloc(max_chunks, sizeof(*chunks));
-	long total_kb = meminfo_kb("MemTotal:");
-	long floor_kb = total_kb / 3;
-	long scans, ioctls;
+	static struct pressure p;
+	struct zone_wmark z;
+	unsigned int round = 0;
+	long before, after, held;
+	size_t rlen, len;
+	uint64_t until;
+	char *map;
+	int fd;
 
-	if (!chunks || write_text_file("/proc/self/oom_score_adj", "1000"))
-		_exit(1);
+	if (write_text_file("/proc/self/oom_score_adj", "1000"))
+		pressure_fail("oom_score_adj: %s", strerror(errno));
+	if (pressure_zone(&z))
+		pressure_fail("cannot parse /proc/zoneinfo");
+	rlen = (size_t)(z.managed / 5 / BALLAST_RANGES) * ps;
+	len = BALLAST_RANGES * rlen;
+	fd = open(ASHMEM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, ASHMEM_SET_SIZE, len))
+		pressure_fail("ballast: %s", strerror(errno));
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		pressure_fail("ballast mmap: %s", strerror(errno));
+
 	while (!sh->stop) {
-		scans = read_stat("shrinker_scans:");
-		ioctls = __atomic_load_n(&sh->purge_ioctls, __ATOMIC_SEQ_CST);
-		for (n = 0; n < max_chunks && !sh->stop; n++) {
-			if (meminfo_kb("MemAvailable:") < floor_kb)
+		if (write_text_file("/proc/sys/vm/drop_caches", "2"))
+			pressure_fail("drop_caches: %s", strerror(errno));
+		sh->drops++;
+		round++;
+		ballast_write(map, len, round);
+		ballast_unpin(fd, rlen);
+		before = ashmem_stat("reclaim_pages:");
+		sh->holding = 1;
+		if (pressure_fill(&p))
+			pressure_fail("allocating: %s", strerror(errno));
+		until = now_ns() + HOLD_MS * 1000000ULL;
+		while (!sh->stop && now_ns() < until) {
+			if (pressure_hold(&p) || pressure_zone(&z))
+				pressure_fail("cannot parse /proc/zoneinfo");
+			if (z.free >= z.high) {
+				sh->alloc_balanced++;
 				break;
-			if (n % 32 == 0) {
-				if (write_text_file("/proc/sys/vm/drop_caches",
-						    "2"))
-					_exit(1);
-				sh->drops++;
 			}
-			/* populated: the pages are allocated now, faults are slow */
-			chunks[n] = mmap(NULL, ALLOC_CHUNK,
-					 PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-					 -1, 0);
-			if (chunks[n] == MAP_FAILED)
-				break;
+			poll(NULL, 0, 10);
 		}
-		/* scans that neither drop_caches nor PURGE_ALL_CACHES asked for */
-		if (scans >= 0) {
-			scans = read_stat("shrinker_scans:") - scans -
-				(long)(__atomic_load_n(&sh->purge_ioctls,
-						       __ATOMIC_SEQ_CST) - ioctls) -
-				(long)(n + 31) / 32;
-			if (scans > 0)
-				sh->alloc_scans += scans;
-		}
-		if (n * ALLOC_CHUNK > sh->alloc_peak)
-			sh->alloc_peak = n * ALLOC_CHUNK;
+		sh->holding = 0;
+		after = ashmem_stat("reclaim_pages:");
+		if (before >= 0 && after > before)
+			sh->reclaim_pages += after - before;
+		if ((unsigned long)(p.peak_pages * ps >> 20) > sh->alloc_peak_mib)
+			sh->alloc_peak_mib = p.peak_pages * ps >> 20;
 		sh->alloc_rounds++;
-		while (n--)
-			munmap(chunks[n], ALLOC_CHUNK);
+		held = p.pages;
+		while (p.pages > held - (long)(len / ps) &&
+		       pressure_give_back(&p, ps))
+			;
+		ballast_pin(fd, map, rlen, round);
 	}
+	pressure_release(&p);
 	_exit(0);
 }
+
+static struct pressure wmarks;	/* the monitor's: watermark_scale_factor */
 
 FIXTURE(stress) {
 	int unused;
@@ -706,10 +760,17 @@ FIXTURE_SETUP(stress)
 	memset(sh, 0, sizeof(*sh));
 	ASSERT_EQ(0, geteuid()) TH_LOG("the stress test needs root");
 	ASSERT_GE(MAX_PAGES, 32);	/* the unpinned bitmap is a u32 */
+	ASSERT_LE(0, ashmem_stat("reclaim_pages:")) {
+		TH_LOG("no %s", ASHMEM_STATS_FILE);
+	}
+	ASSERT_EQ(0, pressure_begin(&wmarks)) {
+		TH_LOG("%s: %s", WMARK_SCALE_FILE, strerror(errno));
+	}
 }
 
 FIXTURE_TEARDOWN(stress)
 {
+	EXPECT_EQ(0, pressure_end(&wmarks));
 }
 
 static void print_figures(double secs, long scans)
@@ -731,9 +792,11 @@ static void print_figures(double secs, long scans)
 	       stress_seed, WORKERS, nthreads, secs, ops, ops / secs);
 	printf("# stress: purges observed: %lu PINs returned WAS_PURGED, %lu pages found purged, %lu WAS_PURGED with every page intact\n",
 	       wp, lost, intact);
-	printf("# stress: %lu bytes verified; pressure: %lu drop_caches, %lu allocation rounds, peak %lu MiB, about %lu shrinker scans from reclaim, %ld in all\n",
-	       bytes, sh->drops, sh->alloc_rounds, sh->alloc_peak >> 20,
-	       sh->alloc_scans, scans);
+	printf("# stress: %lu bytes verified; pressure: %lu drop_caches, %lu allocation rounds (%lu back at the high watermark), peak %lu MiB held\n",
+	       bytes, sh->drops, sh->alloc_rounds, sh->alloc_balanced,
+	       sh->alloc_peak_mib);
+	printf("# stress: kswapd purged %lu MiB through the shrinker, %lu ballast ranges found purged; %ld purge passes in all\n",
+	       sh->reclaim_pages * ps >> 20, sh->ballast_purged, scans);
 	printf("# stress: per op:");
 	for (k = 0; k < S_OPS; k++)
 		printf(" %s=%lu", s_names[k], per_op[k]);
@@ -746,7 +809,7 @@ TEST_F_TIMEOUT(stress, invariants_hold_under_memory_pressure, 900)
 	pid_t pressure, workers[WORKERS], pid;
 	int status, i, live = WORKERS;
 	uint64_t start = now_ns(), last;
-	long scans = read_stat("shrinker_scans:");
+	long scans = ashmem_stat("shrinker_scans:");
 	bool hung = false;
 
 	printf("# stress: seed %llu, %ld s (rerun with ASHMEM_STRESS_SEED=%llu ASHMEM_STRESS_SECONDS=%ld)\n",
@@ -807,10 +870,11 @@ TEST_F_TIMEOUT(stress, invariants_hold_under_memory_pressure, 900)
 		}
 	ASSERT_EQ(pressure, waitpid(pressure, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("the pressure process ended with status %#x", status);
+		TH_LOG("the pressure process ended with status %#x: %s",
+		       status, sh->pressure_failure);
 	}
 	if (scans >= 0)
-		scans = read_stat("shrinker_scans:") - scans;
+		scans = ashmem_stat("shrinker_scans:") - scans;
 	print_figures((now_ns() - start) / 1e9, scans);
 
 	for (i = 0; i < WORKERS * THREADS; i++)
@@ -821,6 +885,9 @@ TEST_F_TIMEOUT(stress, invariants_hold_under_memory_pressure, 900)
 		if (i % THREADS < nthreads)
 			ASSERT_LT(0, sh->t[i].ops);
 	ASSERT_LT(0, sh->drops);
+	/* real allocation, not only drop_caches, made the kernel purge */
+	ASSERT_LT(0, sh->reclaim_pages);
+	ASSERT_LT(0, sh->ballast_purged);
 }
 
 int main(int argc, char **argv)
