@@ -570,22 +570,35 @@ static int op_check_map(struct fuzz_area *ar, const struct fuzz_op *op,
 	return ST_OK;
 }
 
+/*
+ * What read() or pread() of op->b bytes at @pos returns: the byte count,
+ * or an error in @werr (and no byte read, so the position stays).
+ */
+static long read_want(const struct fuzz_area *ar, const struct fuzz_op *op,
+		      long long pos, int *werr)
+{
+	long long avail = (long long)ar->size - pos;
+	long want = avail < 0 ? 0 : avail < op->b ? (long)avail : (long)op->b;
+
+	*werr = 0;
+	if (!ar->size)
+		return 0;
+	if (!ar->has_file)
+		*werr = EBADF;
+	else if (want && op->ptr != PTR_OK)
+		*werr = EFAULT;
+	return want;
+}
+
 /* read() or pread() of op->b bytes at @pos, checked byte by byte. */
 static int check_read(struct fuzz_area *ar, const struct fuzz_op *op,
 		      long long pos, long *n)
 {
-	long long avail = (long long)ar->size - pos;
-	long want = avail < 0 ? 0 : avail < op->b ? (long)avail : (long)op->b;
-	int werr = 0;
+	int werr;
+	long want = read_want(ar, op, pos, &werr);
 	char *arg;
 	long ret, i;
 
-	if (!ar->size)
-		want = 0;
-	else if (!ar->has_file)
-		werr = EBADF;
-	else if (want && op->ptr != PTR_OK)
-		werr = EFAULT;
 	*n = werr ? 0 : want;
 	arg = ptr_arg(op->ptr, 0, fz.buf);
 	if (op->kind == OP_PREAD)
@@ -615,11 +628,12 @@ static int op_read(struct fuzz_area *ar, const struct fuzz_op *op, int mode)
 		if (check_read(ar, op, pos, &n))
 			return ST_BAD;
 	} else {
-		long long avail = (long long)ar->size - pos;
+		/* a forked child's read: a faulting one moved nothing */
+		int werr;
 
-		if (ar->size && ar->has_file)
-			n = avail < 0 ? 0 : avail < op->b ? (long)avail :
-							   (long)op->b;
+		n = read_want(ar, op, pos, &werr);
+		if (werr)
+			n = 0;
 	}
 	if (op->kind == OP_READ)
 		ar->pos += n;
