@@ -144,7 +144,10 @@ run_guest() {
 	if [ -w /dev/kvm ]; then
 		accel=(-enable-kvm -cpu host)
 	fi
-	cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
+	# the judge reads the whole kernel log from its dump at the end of the
+	# run: a buffer far larger than the 128 KiB default keeps it unwrapped
+	cmdline="console=ttyS0 quiet log_buf_len=8M panic=-1 oops=panic"
+	cmdline+=" ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
 	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#$ROOT/})"
 	set +e
