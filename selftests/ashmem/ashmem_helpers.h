@@ -48,6 +48,7 @@
 
 #define ASHMEM_DEVICE		"/dev/ashmem"
 #define ASHMEM_MODULE		"ashmem_linux"
+#define ASHMEM_STATS_FILE	"/sys/kernel/debug/ashmem/stats"
 #define ASHMEM_PARAMS		"/sys/module/" ASHMEM_MODULE "/parameters"
 
 /* PROT_READ | PROT_WRITE | PROT_EXEC: the mask of a new area. */
@@ -404,6 +405,17 @@ static inline ssize_t read_text_file(const char *path, char *buf, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	return len;
+}
+
+/* The value of "@key N" in debugfs ashmem/stats, or -1 without debugfs. */
+static inline long ashmem_stat(const char *key)
+{
+	char text[512], *p;
+
+	if (read_text_file(ASHMEM_STATS_FILE, text, sizeof(text)) < 0)
+		return -1;
+	p = strstr(text, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 /* Writes @text to a sysfs or procfs file; 0 or -1 with errno. */

@@ -26,23 +26,11 @@
 
 #include "ashmem_helpers.h"
 
-#define ASHMEM_STATS_FILE	"/sys/kernel/debug/ashmem/stats"
 #define WMARK_SCALE_FILE	"/proc/sys/vm/watermark_scale_factor"
 /* min..low and low..high become 10% of the zone each */
 #define PRESSURE_WMARK_SCALE	"1000"
 #define PRESSURE_MAX_CHUNKS	8192
 #define PRESSURE_CHUNK_PAGES	1024L
-
-/* The value of "@key N" in debugfs ashmem/stats, or -1 without debugfs. */
-static inline long ashmem_stat(const char *key)
-{
-	char text[512], *p;
-
-	if (read_text_file(ASHMEM_STATS_FILE, text, sizeof(text)) < 0)
-		return -1;
-	p = strstr(text, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
 
 /* One zone's free pages and watermarks (boost included), in pages. */
 struct zone_wmark {

@@ -35,7 +35,6 @@
 #define FUZZ_OPS_SHORT		16384
 #define FUZZ_OPS_DEBUG_LANE	2048	/* the long copy runs there */
 #define FUZZ_MINIMISE_SECONDS	60
-#define STATS_FILE		"/sys/kernel/debug/ashmem/stats"
 
 enum op_kind {
 	OP_OPEN, OP_CLOSE, OP_SET_NAME, OP_GET_NAME, OP_SET_SIZE, OP_GET_SIZE,
@@ -136,27 +135,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The shrinker scans the driver counted, or -1 without debugfs. */
-static long read_scans(void)
-{
-	char text[512], *p;
-
-	if (read_text_file(STATS_FILE, text, sizeof(text)) < 0)
-		return -1;
-	p = strstr(text, "shrinker_scans:");
-	return p ? strtol(p + strlen("shrinker_scans:"), NULL, 10) : -1;
-}
-
-static long read_stat(const char *key)
-{
-	char text[512], *p;
-
-	if (read_text_file(STATS_FILE, text, sizeof(text)) < 0)
-		return -1;
-	p = strstr(text, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 #define BAD(...) do {							\
@@ -823,7 +801,7 @@ static int exec_op(const struct fuzz_op *op, int mode)
 		for (int i = 0; i < FUZZ_SLOTS; i++)
 			if (fz.area[i].fd >= 0)
 				model_purge(&fz.area[i]);
-		fz.scans = read_scans();
+		fz.scans = ashmem_stat("shrinker_scans:");
 		return ST_OK;
 	case OP_FORK:
 		return mode == EXEC_REAL ? op_fork(op) : ST_SKIP;
@@ -856,13 +834,13 @@ static void reset_areas(void)
 			close(ar->fd);
 		model_area_init(ar, -1);
 	}
-	fz.scans = fz.have_stats ? read_scans() : -1;
+	fz.scans = fz.have_stats ? ashmem_stat("shrinker_scans:") : -1;
 }
 
 /* A shrinker scan happened that no operation asked for. */
 static bool spontaneous_scan(void)
 {
-	return fz.have_stats && read_scans() != fz.scans;
+	return fz.have_stats && ashmem_stat("shrinker_scans:") != fz.scans;
 }
 
 static uint32_t pick_offset(uint64_t *r, uint32_t pages)
@@ -1232,7 +1210,7 @@ static void fuzz_init(struct __test_metadata *_metadata)
 	fz.strict = read_text_file(ASHMEM_PARAMS "/strict_unpin", text,
 				   sizeof(text)) > 0 && text[0] == 'Y';
 	ASSERT_EQ(0, geteuid()) TH_LOG("the fuzzer needs root");
-	fz.have_stats = read_scans() >= 0;
+	fz.have_stats = ashmem_stat("shrinker_scans:") >= 0;
 	reset_areas();
 }
 
@@ -1274,7 +1252,7 @@ TEST_F_TIMEOUT(fuzz, random_operations_match_the_model, 600)
 
 	ops = malloc(cap * sizeof(*ops));
 	ASSERT_TRUE(ops != NULL);
-	areas_before = read_stat("areas:");
+	areas_before = ashmem_stat("areas:");
 	start = now_seconds();
 	/* ops_per_test counts operations run; skipped ones come on top */
 	for (i = 0; done < ops_per_test; i++) {
@@ -1346,7 +1324,7 @@ TEST_F_TIMEOUT(fuzz, random_operations_match_the_model, 600)
 		ASSERT_EQ(0, close(fd));
 	}
 	if (areas_before >= 0)
-		ASSERT_EQ(areas_before, read_stat("areas:"));
+		ASSERT_EQ(areas_before, ashmem_stat("areas:"));
 
 	printf("# seed %llu: %ld ops in %.1f s, %.0f ops/s, %lu skipped, %lu restarts after unrequested purges\n",
 	       seed, done, secs, done / (secs > 0 ? secs : 1),
