@@ -718,8 +718,9 @@ static void pressure_main(void)
 		sh->holding = 1;
 		if (pressure_fill(&p))
 			pressure_fail("allocating: %s", strerror(errno));
+		/* a whole hold even when told to stop: a round is not cut short */
 		until = now_ns() + HOLD_MS * 1000000ULL;
-		while (!sh->stop && now_ns() < until) {
+		while (now_ns() < until) {
 			if (pressure_hold(&p) || pressure_zone(&z))
 				pressure_fail("cannot parse /proc/zoneinfo");
 			if (z.free >= z.high) {
