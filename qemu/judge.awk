@@ -92,6 +92,10 @@ function dump_line() {
 	cur = ""
 	next
 }
+# qemu/qemu.sh's watchdogs: a guest that never reached /init, or that ran
+# past the run's timeout
+/^ashmem-qemu: guest did not boot in / { noboot = substr($0, 14); next }
+/^ashmem-qemu: guest timed out after / { timedout = substr($0, 20); next }
 /^ashmem-guest: done status=/ { sentinel = 1 }
 /^ashmem-dmesg: begin/ { in_dmesg = 1; next }
 /^ashmem-dmesg: end/ { in_dmesg = 0; dumped = 1; next }
@@ -126,10 +130,21 @@ cur != "" && kind == "gtest" && /^\[       OK \] .* \([0-9]+ ms\)$/ { passed++; 
 cur != "" && kind == "gtest" && /^\[  FAILED  \] .* \([0-9]+ ms\)$/ { failed++; curfail++; fail(cur ": " $0); next }
 cur != "" && kind == "gtest" && /^\[  SKIPPED \] .* \([0-9]+ ms\)$/ { skipped++; fail("skipped in the guest: " cur ": " $0); next }
 END {
-	if (cur != "") { failed++; fail(cur " never finished (guest died or hung)") }
-	if (!sentinel) { fail("no end-of-run sentinel: the guest crashed or timed out (qemu status " qemu_status ")"); extra++ }
-	else if (qemu_status != 0) { fail("qemu exited with status " qemu_status); extra++ }
-	if (mode == "test" && passed + failed + skipped == 0) { fail("no test ran"); extra++ }
+	if (noboot != "") {
+		# its own verdict: nothing ran, so nothing else is worth saying
+		fail(noboot)
+		extra++
+	} else {
+		if (cur != "") { failed++; fail(cur " never finished (guest died or hung)") }
+		if (!sentinel && timedout != "")
+			fail("the guest hung: no end-of-run sentinel, killed when it " timedout)
+		else if (!sentinel)
+			fail("no end-of-run sentinel: the guest crashed (qemu status " qemu_status ")")
+		else if (qemu_status != 0)
+			fail("qemu exited with status " qemu_status)
+		if (!sentinel || qemu_status != 0) extra++
+		if (mode == "test" && passed + failed + skipped == 0) { fail("no test ran"); extra++ }
+	}
 	if (oom != "") splat("OOM report without an end: " oom)
 	if (window != "") splat("expected-OOM window never closed: " window)
 	if (!dumped)

@@ -23,6 +23,8 @@ USAGE
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# the lanes share one accelerator decision (qemu/qemu.sh)
+export ASHMEM_QEMU_SESSION=${ASHMEM_QEMU_SESSION:-lanes-$$}
 
 die() {
 	echo "lanes: $*" >&2
@@ -67,7 +69,7 @@ lane_module() {
 }
 
 main() {
-	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0
+	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
 	[ "${1:-}" != -h ] || { usage; exit 0; }
 	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt)
 	declare -A verdicts
@@ -77,10 +79,12 @@ main() {
 		lane_module "$lane"
 		mkdir -p "$ROOT/build/qemu/$lane"
 		# (not tee /dev/stderr: reopening it truncates a log file it points to)
+		rc=0
 		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
-			status=1
+			rc=${PIPESTATUS[0]}
+		[ $rc -eq 0 ] || status=1
 		verdict=$(tail -n 1 "$ROOT/build/qemu/$lane/output.txt")
 		verdicts[$lane]=$verdict
 		p=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
@@ -92,6 +96,11 @@ main() {
 		fi
 		total_pass=$((total_pass + p))
 		total_fail=$((total_fail + f))
+		if [ $rc -eq 3 ]; then
+			echo "lanes: no guest can be started (see above); the other lanes would fail alike"
+			lanes=("${lanes[@]:0:${#verdicts[@]}}")
+			break
+		fi
 	done
 	for lane in "${lanes[@]}"; do
 		echo "lanes: $lane: ${verdicts[$lane]}"

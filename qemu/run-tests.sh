@@ -15,7 +15,8 @@ skips, a program exits non-zero, the guest prints no end-of-run sentinel,
 the guest times out, or the kernel log shows an Oops, BUG, WARNING, KASAN,
 lockdep or general-protection report, or an OOM report other than a memory
 cgroup's that a test announced (qemu/judge.awk).  The last line printed is
-"N passed, N failed".
+"N passed, N failed".  Exits 0 on a clean run, 3 when no guest could be
+started at all (ACCEL=kvm without a working KVM), 1 otherwise.
 
 options:
   -m MODE   test (default): run every test program; run: run the demo
@@ -32,6 +33,8 @@ settings (environment):
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
   TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
+  ACCEL, BOOT_TIMEOUT, PROBE_TIMEOUT, QEMU
+            how the guest is started: see qemu/qemu.sh -h
   BUILD     work directory for the initramfs and logs (default: build/qemu)
   GUEST_ENV NAME=VALUE words for the test programs' environment, passed on
             the kernel command line (e.g. "ASHMEM_FUZZ_SEED=42")
@@ -56,6 +59,11 @@ TIMEOUT=${TIMEOUT:-}
 BUILD=${BUILD:-$ROOT/build/qemu}
 LANE=${LANE:-debian}
 GUEST_ENV=${GUEST_ENV:-}
+# the probe initramfs and the accelerator decision stay in the top build
+# directory, shared by the lanes
+QEMU_WORK=${QEMU_WORK:-$ROOT/build/qemu}
+# one accelerator decision for this run unless a caller made one already
+export ASHMEM_QEMU_SESSION=${ASHMEM_QEMU_SESSION:-run-tests-$$}
 
 STAGE=
 cleanup() {
@@ -88,7 +96,6 @@ parse_args() {
 	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 	[ -r "$KERNEL" ] || die "no kernel image $KERNEL (run 'make deps')"
 	[ -r "$MODULE" ] || die "no module $MODULE (run 'make')"
-	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run 'make deps')"
 	[ -x /bin/busybox ] || die "/bin/busybox missing (run 'make deps')"
 }
 
@@ -140,23 +147,25 @@ show_console() {
 }
 
 run_guest() {
-	local accel=() cmdline
-	if [ -w /dev/kvm ]; then
-		accel=(-enable-kvm -cpu host)
-	fi
+	local cmdline
 	# the judge reads the whole kernel log from its dump at the end of the
 	# run: a buffer far larger than the 128 KiB default keeps it unwrapped
 	cmdline="console=ttyS0 quiet log_buf_len=8M panic=-1 oops=panic"
 	cmdline+=" ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
-	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#$ROOT/})"
+	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#"$ROOT"/})"
+	rm -f "$LOG"
 	set +e
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" \
-		-m "$MEM" -smp "$SMP" -display none -monitor none -serial stdio \
-		-no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
-		</dev/null 2>&1 | tr -d '\r' | tee "$LOG" | show_console
+	MEM=$MEM SMP=$SMP TIMEOUT=$TIMEOUT QEMU_WORK=$QEMU_WORK \
+		"$ROOT/qemu/qemu.sh" boot "$KERNEL" "$INITRD" "$cmdline" "$LOG" | show_console
 	QEMU_STATUS=${PIPESTATUS[0]}
 	set -e
+	# no log: qemu.sh refused to start a guest, and said why
+	if [ ! -f "$LOG" ]; then
+		echo "run-tests: FAIL: the guest could not be started"
+		echo "0 passed, 1 failed"
+		exit 3
+	fi
 }
 
 # judge: read the serial log and print the verdict (qemu/judge.awk);
