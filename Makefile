@@ -12,6 +12,15 @@ BUILD := $(ROOT)/build
 KVER ?= $(shell $(ROOT)/qemu/kver.sh 2>/dev/null)
 export KVER
 
+# How guests are started (qemu/qemu.sh): auto uses KVM only once a probe
+# boot has shown that it works, and decides once per make invocation.
+ACCEL ?= auto
+export ACCEL
+ifeq ($(origin ASHMEM_QEMU_SESSION),undefined)
+ASHMEM_QEMU_SESSION := make-$(shell date +%s.%N)
+endif
+export ASHMEM_QEMU_SESSION
+
 KSRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/ksrc
 
@@ -25,7 +34,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
-.PHONY: all help deps module selftests test check check-guest run lint \
+.PHONY: all help deps accel module selftests test check check-guest run lint \
 	lint-checkpatch lint-kernel-doc lint-w1 install dkms-install clean
 
 all: module selftests libashmem-all
@@ -41,6 +50,9 @@ help:
 	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
 	@echo "make clean    remove everything built"
 	@echo "settings: KVER=$(KVER)"
+	@echo "          ACCEL=$(ACCEL)  auto: KVM if a probe boot works, else TCG;"
+	@echo "                      kvm: KVM or fail at once; tcg: software emulation"
+	@echo "          LANES=\"$(LANES)\"  the kernels make test boots"
 
 # Quick when everything is there: one dpkg-query, no apt.
 deps:
@@ -77,8 +89,14 @@ endif
 test: deps
 	$(MAKE) check
 
-check: all $(LIBASHMEM_HOST_TEST)
+# Decide the accelerator first (printed, with its reason), so that ACCEL=kvm
+# on a machine whose KVM cannot boot the guest fails before any build.
+accel:
+	@qemu/qemu.sh accel /boot/vmlinuz-$(KVER) >/dev/null
+
+check: accel all $(LIBASHMEM_HOST_TEST)
 	qemu/judge-test.sh
+	qemu/qemu-test.sh
 	$(MAKE) check-guest
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
@@ -92,7 +110,7 @@ run: deps
 ifeq ($(BACKEND),memfd)
 	$(MAKE) libashmem-run-memfd
 else
-	$(MAKE) module $(LIBASHMEM_GUEST)
+	$(MAKE) accel module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
 endif
 
