@@ -84,13 +84,6 @@ static inline void ashmem_shrinker_destroy(struct shrinker *s)
 }
 #endif
 
-/* inode_operations.setattr takes an idmap instead of a user namespace since 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define ashmem_idmap mnt_idmap
-#else
-#define ashmem_idmap user_namespace
-#endif
-
 /*
  * The KUnit tests are a module of their own (KUnit runs a module's suites
  * before its init) and reach the range code through EXPORT_SYMBOL_IF_KUNIT,

@@ -58,9 +58,35 @@
  * same way before it frees the area.  The shrinker never takes the mutex
  * again once it dropped it, so neither wait can deadlock.
  *
- * The backing inode's i_rwsem gets a lock class of its own, so that
- * lockdep does not confuse the hole punch in reclaim with writers of
- * ordinary shmem files that allocate under i_rwsem.
+ * The hole punch truncates the page range without the backing inode's
+ * i_rwsem (shmem_truncate_range(), as DRM's shmem helpers do in their
+ * shrinkers): others allocate under that lock (a huge page split in a
+ * MADV_REMOVE, an xattr set through a reopened backing file, any write to
+ * tmpfs), so reclaim must never wait for it.  It takes page locks, as
+ * reclaim itself does, and runs in a GFP_NOFS scope, so that an allocation
+ * it makes (splitting a huge page) never recurses into the shrinker, which
+ * could find a range inside the very page it holds locked.
+ * Nothing in ashmem takes i_rwsem; nothing of ashmem is taken under it.
+ */
+
+/**
+ * DOC: Backing files
+ *
+ * An area's content is a shmem file made by the first mmap().  The
+ * area, and every mapping through its vm_file, holds that struct file, whose
+ * file operations are the driver's copy of shmem's: they refuse mmap() and
+ * write, and pin the module.  The inode behind it is left exactly as shmem
+ * made it (operations, lock classes), so that nothing a process can keep
+ * after the last area and mapping are gone -- a backing file reopened
+ * through /proc/<pid>/map_files, an O_PATH file or a bind mount of one --
+ * points into the module: it may be unloaded, and such a file stays a
+ * plain shmem file.
+ *
+ * The inode's seals carry the area's rules to every other file of it:
+ * %F_SEAL_SHRINK and %F_SEAL_GROW from the start (the size is the area's),
+ * and %F_SEAL_FUTURE_WRITE as soon as the mask lacks %PROT_WRITE, so that
+ * no reopened file can write, punch or map writable a read-only area.
+ * shmem's own %F_SEAL_SEAL keeps userspace from changing them.
  */
 
 /**
@@ -130,7 +156,7 @@ void ashmem_range_count(struct ashmem_area *asma, unsigned long *unpinned,
 			unsigned long *purged);
 
 /* ashmem_main.c */
-int ashmem_punch_hole(struct file *file, loff_t start, loff_t len);
+void ashmem_punch_hole(struct file *file, loff_t start, loff_t len);
 
 /* ashmem_shrinker.c: the global LRU, the shrinker and the counters */
 extern wait_queue_head_t ashmem_purge_wait;
@@ -151,6 +177,9 @@ unsigned long ashmem_purge_all(void);
  * @reclaim_pages: those of @purged_pages that the kernel's reclaim asked
  *	for through the shrinker (memory pressure, drop_caches), rather
  *	than ASHMEM_PURGE_ALL_CACHES
+ * @freed_pages: pages that purges gave back to the page allocator (the
+ *	resident part of @purged_pages); what the shrinker credits to
+ *	reclaim is the reclaim share of these
  * @shrinker_scans: purge passes, from the shrinker or PURGE_ALL_CACHES
  */
 struct ashmem_stats {
@@ -159,6 +188,7 @@ struct ashmem_stats {
 	atomic_long_t lru_pages;
 	atomic_long_t purged_pages;
 	atomic_long_t reclaim_pages;
+	atomic_long_t freed_pages;
 	atomic_long_t shrinker_scans;
 };
 

@@ -24,7 +24,7 @@
 #define pr_fmt(fmt) "ashmem: " fmt
 
 #include <linux/compat.h>
-#include <linux/falloc.h>
+#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -50,34 +50,46 @@ MODULE_PARM_DESC(strict_unpin,
 
 static struct kmem_cache *ashmem_area_cache;
 
-/* The backing inodes' i_rwsem class: see "DOC: Locking". */
-static struct lock_class_key ashmem_backing_key;
-
 /*
- * The file and inode operations of shmem, and our copies of them that
- * backing files get.  A backing file must never be mapped except through
- * ashmem_mmap(), which enforces the area's mask (CVE-2020-0009), nor
- * written, truncated or punched except by the shrinker: the copies refuse
- * all of that, also to a new open of the inode through
- * /proc/<pid>/map_files.
+ * shmem's file operations, and the copy that the backing file itself gets
+ * (the struct file the area and its mappings hold; see "DOC: Backing
+ * files").  The copy refuses mmap(), so that a mapping can never be
+ * re-created through its vm_file without the area's mask (CVE-2020-0009:
+ * remap_file_pages() did that), and has no write; it keeps fallocate(),
+ * which only a writable shared mapping can reach (MADV_REMOVE).
  */
 static const struct file_operations *ashmem_shmem_fops;
-static const struct inode_operations *ashmem_shmem_iops;
 static struct file_operations ashmem_vmfile_fops;
-static struct inode_operations ashmem_vmfile_iops;
 
 static int ashmem_vmfile_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return -EPERM;
 }
 
-static int ashmem_vmfile_setattr(struct ashmem_idmap *idmap,
-				 struct dentry *dentry, struct iattr *attr)
+/**
+ * ashmem_seal_backing() - make the backing inode enforce the area's rules
+ * @asma: the area, which has a backing file
+ *
+ * The size can never change, through any file of the inode, and once the
+ * mask lacks %PROT_WRITE no file of the inode can gain write access: no
+ * write(), no hole punch, no new writable shared mapping.  Mappings that
+ * are writable already stay so, as with the mask itself.  Seals only ever
+ * grow, as the mask only ever shrinks; shmem keeps %F_SEAL_SEAL on the
+ * inodes it makes, so userspace cannot change them.
+ *
+ * Context: Holds the area mutex (which serialises the only writer of the
+ * seals); takes no other lock.
+ */
+static void ashmem_seal_backing(struct ashmem_area *asma)
 {
-	/* the size is the area's, fixed when the file was created */
-	if (attr->ia_valid & ATTR_SIZE)
-		return -EPERM;
-	return ashmem_shmem_iops->setattr(idmap, dentry, attr);
+	struct shmem_inode_info *info = SHMEM_I(file_inode(asma->file));
+	unsigned int seals = F_SEAL_SHRINK | F_SEAL_GROW;
+
+	lockdep_assert_held(&asma->mutex);
+
+	if (!(asma->prot_mask & PROT_WRITE))
+		seals |= F_SEAL_FUTURE_WRITE;
+	WRITE_ONCE(info->seals, READ_ONCE(info->seals) | seals);
 }
 
 /**
@@ -86,16 +98,16 @@ static int ashmem_vmfile_setattr(struct ashmem_idmap *idmap,
  * @start: first byte, page aligned
  * @len: length in bytes, page aligned
  *
- * Calls shmem directly: the backing file's own fops refuse fallocate().
+ * Truncates the page range directly, without the inode's i_rwsem, so that
+ * reclaim never waits for a lock under which others allocate (see "DOC:
+ * Locking").  Mapped pages are unmapped first; a huge page that the range
+ * covers only in part is split, or its part zeroed if it cannot be.
  *
- * Context: Process context; takes the backing inode's lock.  No ashmem
- * lock held.
- * Return: 0 or a negative errno.
+ * Context: Process context; may sleep on page locks.  No ashmem lock held.
  */
-int ashmem_punch_hole(struct file *file, loff_t start, loff_t len)
+void ashmem_punch_hole(struct file *file, loff_t start, loff_t len)
 {
-	return ashmem_shmem_fops->fallocate(file, FALLOC_FL_PUNCH_HOLE |
-					    FALLOC_FL_KEEP_SIZE, start, len);
+	shmem_truncate_range(file_inode(file), start, start + len - 1);
 }
 
 /* The VM_MAY* flags that correspond to the PROT_* bits in @prot. */
@@ -230,21 +242,18 @@ static int ashmem_create_backing(struct ashmem_area *asma,
 		return PTR_ERR(file) == -ENOSPC ? -ENOMEM : PTR_ERR(file);
 	}
 
-	lockdep_set_class(&file_inode(file)->i_rwsem, &ashmem_backing_key);
 	file->f_mode |= FMODE_LSEEK;
 	/*
-	 * Both the file and its inode get the restricted operations, so that
-	 * a new open of the inode (through /proc/<pid>/map_files) is
-	 * restricted too.  The file holds a module reference, dropped by
-	 * fput().
+	 * Only this file gets the restricted operations; its inode stays
+	 * shmem's own, and the seals restrict every other file of it.  The
+	 * file holds a module reference, dropped by fput().
 	 */
-	file_inode(file)->i_op = &ashmem_vmfile_iops;
-	file_inode(file)->i_fop = &ashmem_vmfile_fops;
 	fops_put(file->f_op);
 	__module_get(THIS_MODULE);
 	file->f_op = &ashmem_vmfile_fops;
 
 	asma->file = file;
+	ashmem_seal_backing(asma);
 	atomic_long_add(asma->size, &ashmem_stats.bytes);
 	return 0;
 }
@@ -381,6 +390,8 @@ static long ashmem_set_prot_mask(struct ashmem_area *asma, unsigned long prot)
 	if ((prot & PROT_READ) && (current->personality & READ_IMPLIES_EXEC))
 		prot |= asma->prot_mask & PROT_EXEC;
 	asma->prot_mask = prot;
+	if (asma->file)
+		ashmem_seal_backing(asma);
 out_unlock:
 	mutex_unlock(&asma->mutex);
 	return ret;
@@ -579,9 +590,12 @@ static void ashmem_show_fdinfo(struct seq_file *m, struct file *file)
 	mutex_lock(&asma->mutex);
 	if (asma->file)
 		seq_printf(m, "inode:\t%lu\n", file_inode(asma->file)->i_ino);
-	if (asma->name[ASHMEM_NAME_PREFIX_LEN])
-		seq_printf(m, "name:\t%s\n",
-			   asma->name + ASHMEM_NAME_PREFIX_LEN);
+	if (asma->name[ASHMEM_NAME_PREFIX_LEN]) {
+		/* a name is any bytes: it must not forge the lines below */
+		seq_puts(m, "name:\t");
+		seq_escape(m, asma->name + ASHMEM_NAME_PREFIX_LEN, " \t\n\\");
+		seq_putc(m, '\n');
+	}
 	seq_printf(m, "size:\t%zu\n", asma->size);
 	ashmem_range_count(asma, &unpinned, &purged);
 	seq_printf(m, "unpinned_pages:\t%lu\n", unpinned);
@@ -611,10 +625,9 @@ static struct miscdevice ashmem_misc = {
 };
 
 /*
- * Learn shmem's operations from a throwaway shmem file and derive the ones
- * backing files get: no mmap() (see ashmem_vmfile_mmap()), no write, no
- * fallocate, no size change, and the default get_unmapped_area, since
- * shmem's expects its own fops.
+ * Learn shmem's file operations from a throwaway shmem file and derive the
+ * backing file's: no mmap() (see ashmem_vmfile_mmap()), no write, and the
+ * default get_unmapped_area, since shmem's expects its own fops.
  */
 static int __init ashmem_vmfile_init(void)
 {
@@ -624,7 +637,6 @@ static int __init ashmem_vmfile_init(void)
 	if (IS_ERR(probe))
 		return PTR_ERR(probe);
 	ashmem_shmem_fops = probe->f_op;
-	ashmem_shmem_iops = file_inode(probe)->i_op;
 	fput(probe);
 
 	ashmem_vmfile_fops = *ashmem_shmem_fops;
@@ -633,10 +645,6 @@ static int __init ashmem_vmfile_init(void)
 	ashmem_vmfile_fops.get_unmapped_area = NULL;
 	ashmem_vmfile_fops.write_iter = NULL;
 	ashmem_vmfile_fops.splice_write = NULL;
-	ashmem_vmfile_fops.fallocate = NULL;
-
-	ashmem_vmfile_iops = *ashmem_shmem_iops;
-	ashmem_vmfile_iops.setattr = ashmem_vmfile_setattr;
 	return 0;
 }
 
@@ -700,7 +708,9 @@ err_destroy_area_cache:
 
 /*
  * Every area and every backing file holds a module reference, so exit runs
- * only once they are all gone.
+ * only once they are all gone.  What may outlive the module (a backing
+ * inode held through /proc/<pid>/map_files, by an O_PATH file or a bind
+ * mount) is shmem's alone and points at nothing of the module.
  */
 static void __exit ashmem_exit(void)
 {

@@ -28,10 +28,14 @@ static struct kmem_cache *ashmem_range_cache;
 
 int ashmem_range_init(void)
 {
+	/*
+	 * Charged to the caller's memory cgroup, and not reclaimable: no
+	 * shrinker frees ranges (purging one leaves it in its area's tree),
+	 * so counting them as SReclaimable would make MemAvailable lie.
+	 */
 	ashmem_range_cache = kmem_cache_create("ashmem_range_cache",
 					       sizeof(struct ashmem_range), 0,
-					       SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT,
-					       NULL);
+					       SLAB_ACCOUNT, NULL);
 	return ashmem_range_cache ? 0 : -ENOMEM;
 }
 

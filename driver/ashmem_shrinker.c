@@ -16,6 +16,9 @@
 
 #include <linux/debugfs.h>
 #include <linux/file.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
@@ -100,28 +103,27 @@ void ashmem_lru_resize(struct ashmem_range *range, pgoff_t pgstart,
 
 /*
  * Claim the oldest range whose area mutex is free: mark it purged, take it
- * off the LRU, pin its backing file and count the purge as in flight.  A
- * range whose area is busy moves to the tail, as list_lru does with busy
- * items; after ASHMEM_BUSY_LIMIT of those in a row the scan gives up,
- * so the spinlock is never held for long.
+ * off the LRU, pin its backing file and count the purge as in flight.  The
+ * ranges of busy areas are passed over where they are, keeping their age;
+ * after ASHMEM_BUSY_LIMIT of those the scan gives up, so the spinlock is
+ * never held for long.  Sets @first to the range's first page.
  * Returns the area (with its mutex dropped again), or NULL.
  */
-static struct ashmem_area *claim_oldest(struct file **file, loff_t *start,
-					loff_t *len, unsigned long *pages)
+static struct ashmem_area *claim_oldest(struct file **file, pgoff_t *first,
+					loff_t *start, loff_t *len,
+					unsigned long *pages)
 {
 	struct ashmem_range *range;
 	struct ashmem_area *asma;
 	unsigned long busy = 0;
 
 	spin_lock(&ashmem_lru_lock);
-	while (!list_empty(&ashmem_lru)) {
-		range = list_first_entry(&ashmem_lru, struct ashmem_range, lru);
+	list_for_each_entry(range, &ashmem_lru, lru) {
 		asma = range->asma;
 		/* the range is on the LRU, so its area is not yet released */
 		if (!mutex_trylock(&asma->mutex)) {
 			if (++busy > ASHMEM_BUSY_LIMIT)
 				break;
-			list_move_tail(&range->lru, &ashmem_lru);
 			continue;
 		}
 		range->purged = true;
@@ -129,6 +131,7 @@ static struct ashmem_area *claim_oldest(struct file **file, loff_t *start,
 		list_del_init(&range->lru);
 		atomic_long_sub(*pages, &ashmem_stats.lru_pages);
 		*file = get_file(asma->file);
+		*first = range->pgstart;
 		*start = (loff_t)range->pgstart << PAGE_SHIFT;
 		*len = (loff_t)*pages << PAGE_SHIFT;
 		atomic_inc(&asma->purges_in_flight);
@@ -141,36 +144,90 @@ static struct ashmem_area *claim_oldest(struct file **file, loff_t *start,
 }
 
 /*
+ * The pages of [@first, @first + @pages) that are in @mapping's page
+ * cache: the most that truncating that range can give back.
+ */
+static unsigned long ashmem_resident_pages(struct address_space *mapping,
+					   pgoff_t first, unsigned long pages)
+{
+	pgoff_t last = first + pages - 1, index = first;
+	unsigned long resident = 0;
+	struct folio_batch fbatch;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			pgoff_t from = max(folio->index, first);
+			pgoff_t to = min(folio->index + folio_nr_pages(folio) - 1,
+					 last);
+
+			resident += to - from + 1;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return min(resident, pages);
+}
+
+/*
+ * The pages that a punch of @pages pages, @before of them resident, gave
+ * back: the drop of the inode's block count, but never more than were
+ * resident in the range.  The block count alone is not enough: it moves
+ * with faults and with other punches of the same inode meanwhile (another
+ * reclaimer's, a MADV_REMOVE), in either direction.
+ */
+static unsigned long ashmem_freed_pages(blkcnt_t blocks_before,
+					blkcnt_t blocks_after,
+					unsigned long before)
+{
+	blkcnt_t dropped;
+
+	if (blocks_after >= blocks_before)
+		return 0;
+	dropped = (blocks_before - blocks_after) >> (PAGE_SHIFT - 9);
+	return min_t(blkcnt_t, dropped, before);
+}
+
+/*
  * Purge the oldest unpinned ranges until @nr_to_scan pages of ranges are
  * gone.  @reclaim: the kernel's reclaim asked (the shrinker).  @resident
- * gets the pages that were really in memory and went back to the page
- * allocator, from the backing inode's block count; a fault elsewhere in
- * the area during the punch can only make it smaller.
+ * gets the pages that the purges gave back to the page allocator (see
+ * ashmem_freed_pages()); a fault in the range during the punch can only
+ * make it smaller than the truth, never larger.
  */
 static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
 				  unsigned long *resident)
 {
-	unsigned long freed = 0, pages;
+	unsigned long freed = 0, pages, before, gone;
 	struct ashmem_area *asma;
 	struct file *file;
 	blkcnt_t blocks;
+	unsigned int nofs;
 	loff_t start, len;
+	pgoff_t first;
 
 	atomic_long_inc(&ashmem_stats.shrinker_scans);
+	/* see "DOC: Locking": nothing below may recurse into the shrinker */
+	nofs = memalloc_nofs_save();
 
 	while (freed < nr_to_scan) {
-		asma = claim_oldest(&file, &start, &len, &pages);
+		asma = claim_oldest(&file, &first, &start, &len, &pages);
 		if (!asma)
 			break;
 		/*
 		 * No lock is held here.  The file reference keeps the backing
 		 * file alive and purges_in_flight keeps the area alive.
 		 */
+		before = ashmem_resident_pages(file->f_mapping, first, pages);
 		blocks = READ_ONCE(file_inode(file)->i_blocks);
 		ashmem_punch_hole(file, start, len);
-		blocks -= READ_ONCE(file_inode(file)->i_blocks);
-		if (blocks > 0)
-			*resident += blocks >> (PAGE_SHIFT - 9);
+		gone = ashmem_freed_pages(blocks,
+					  READ_ONCE(file_inode(file)->i_blocks),
+					  before);
+		*resident += gone;
+		atomic_long_add(gone, &ashmem_stats.freed_pages);
 		fput(file);
 		freed += pages;
 		atomic_long_add(pages, &ashmem_stats.purged_pages);
@@ -180,6 +237,7 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
 		if (atomic_dec_and_test(&asma->purges_in_flight))
 			wake_up_all(&ashmem_purge_wait);
 	}
+	memalloc_nofs_restore(nofs);
 	return freed;
 }
 
@@ -207,6 +265,10 @@ static unsigned long ashmem_shrink_scan(struct shrinker *shrink,
 /**
  * ashmem_purge_all() - purge every unpinned range now
  *
+ * Purges what was on the LRU when it was called, oldest first, and no
+ * more: ranges that others unpin meanwhile join the tail and are left, so
+ * that the call ends however busy the unpinning is.
+ *
  * Context: Process context; may sleep.  No ashmem lock held.
  * Return: the number of unpinned, not yet purged pages before the purge.
  */
@@ -215,7 +277,7 @@ unsigned long ashmem_purge_all(void)
 	unsigned long pages = atomic_long_read(&ashmem_stats.lru_pages);
 	unsigned long resident = 0;
 
-	ashmem_purge(ULONG_MAX, false, &resident);
+	ashmem_purge(pages, false, &resident);
 	return pages;
 }
 
@@ -229,6 +291,8 @@ static int ashmem_stats_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&ashmem_stats.purged_pages));
 	seq_printf(m, "reclaim_pages:\t%ld\n",
 		   atomic_long_read(&ashmem_stats.reclaim_pages));
+	seq_printf(m, "freed_pages:\t%ld\n",
+		   atomic_long_read(&ashmem_stats.freed_pages));
 	seq_printf(m, "shrinker_scans:\t%ld\n",
 		   atomic_long_read(&ashmem_stats.shrinker_scans));
 	return 0;

@@ -225,4 +225,46 @@ TEST(fdinfo_shows_name_size_and_inode)
 	ASSERT_EQ(0, close(fd));
 }
 
+/* How many lines of @fd's fdinfo start with "@key:". */
+static int fdinfo_count(int fd, const char *key)
+{
+	char path[64], text[4096];
+	size_t keylen = strlen(key);
+	const char *line;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (read_text_file(path, text, sizeof(text)) < 0)
+		return -1;
+	for (line = text; *line; line = strchrnul(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, keylen) && line[keylen] == ':')
+			n++;
+	}
+	return n;
+}
+
+/*
+ * A name is any bytes but NUL.  fdinfo escapes the ones that would let a
+ * name forge fields of its own (newline, tab, space, backslash) as octal.
+ */
+TEST(fdinfo_escapes_a_name_that_forges_fields)
+{
+	const char *name = "evil\nsize:\t1\nunpinned_pages:\t0 \\x";
+	char value[300], expected[32];
+	int fd = ashmem_create(_metadata, name, page_size());
+
+	ashmem_assert_name(_metadata, fd, name);
+	ASSERT_EQ(1, fdinfo_count(fd, "name"));
+	ASSERT_EQ(1, fdinfo_count(fd, "size"));
+	ASSERT_EQ(1, fdinfo_count(fd, "unpinned_pages"));
+	ASSERT_TRUE(fdinfo_field(fd, "name", value, sizeof(value)));
+	ASSERT_STREQ("evil\\012size:\\0111\\012unpinned_pages:\\0110\\040\\134x", value);
+	ASSERT_TRUE(fdinfo_field(fd, "size", value, sizeof(value)));
+	snprintf(expected, sizeof(expected), "%zu", page_size());
+	ASSERT_STREQ(expected, value);
+	ASSERT_EQ(0, close(fd));
+}
+
 TEST_HARNESS_MAIN

@@ -231,58 +231,77 @@ static void map_files_path(char *buf, size_t size, const void *addr,
 }
 
 /*
- * Opening the backing file through map_files may work (it needs
- * CAP_SYS_ADMIN), but mapping it must not: whatever the mask, it would
- * bypass every check the driver makes.
+ * The backing file reopened through map_files (which needs
+ * CAP_CHECKPOINT_RESTORE) is a plain shmem file that carries the area's
+ * seals (Documentation/ashmem.rst, "Backing files"): it maps the same
+ * content, never changes the size, and gains no write access to an area
+ * whose mask lacks PROT_WRITE.  Returns the fd, or -1 if the open itself
+ * is refused (which closes the route as well).
  */
-static void assert_map_files_refuses_mmap(struct __test_metadata *_metadata,
-					  const void *addr, size_t len,
-					  int oflags, int prot)
+static int open_map_files(struct __test_metadata *_metadata, const void *addr,
+			  size_t len, int oflags)
 {
 	char path[128];
-	void *again;
 	int fd;
 
 	map_files_path(path, sizeof(path), addr, len);
 	fd = open(path, oflags | O_CLOEXEC);
 	if (fd < 0) {
-		/* refusing the open closes the route as well */
-		ASSERT_TRUE(errno == EPERM || errno == EACCES) {
+		EXPECT_TRUE(errno == EPERM || errno == EACCES) {
 			TH_LOG("open(%s): %s", path, strerror(errno));
 		}
-		return;
 	}
-	again = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
-	ASSERT_TRUE(again == MAP_FAILED) {
-		TH_LOG("%s mapped again with prot %#x", path, prot);
-	}
-	ASSERT_EQ(EPERM, errno);
-	ASSERT_EQ(0, close(fd));
+	return fd;
 }
 
-TEST(backing_file_cannot_be_mapped_through_map_files)
+/* Neither grown nor shrunk, by truncation or allocation. */
+static void assert_size_is_sealed(struct __test_metadata *_metadata, int bfd,
+				  size_t len)
+{
+	errno = 0;
+	ASSERT_EQ(-1, ftruncate(bfd, 0));
+	ASSERT_EQ(EPERM, errno);
+	errno = 0;
+	ASSERT_EQ(-1, ftruncate(bfd, 2 * len));
+	ASSERT_EQ(EPERM, errno);
+	errno = 0;
+	ASSERT_EQ(-1, fallocate(bfd, 0, len, page_size()));
+	ASSERT_EQ(EPERM, errno);
+}
+
+TEST(writable_area_reopened_through_map_files_shares_content_but_not_size)
 {
 	size_t len = 2 * page_size();
-	char *addr;
+	char *addr, *again;
 	int fd = ashmem_create(_metadata, "map-files", len);
+	int bfd;
 
 	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, 0);
 	fill_pattern(addr, len, 7);
-	assert_map_files_refuses_mmap(_metadata, addr, len, O_RDWR,
-				      PROT_READ | PROT_WRITE);
-	assert_map_files_refuses_mmap(_metadata, addr, len, O_RDONLY,
-				      PROT_READ);
-	ASSERT_TRUE(check_pattern(addr, len, 7));
+	bfd = open_map_files(_metadata, addr, len, O_RDWR);
+	ASSERT_LE(0, bfd);
+
+	assert_size_is_sealed(_metadata, bfd, len);
+	ASSERT_EQ((off_t)len, lseek(bfd, 0, SEEK_END));
+	again = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+	ASSERT_NE(MAP_FAILED, again) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_TRUE(check_pattern(again, len, 7));
+	again[0] = (char)~addr[0];
+	ASSERT_EQ(again[0], addr[0]);
+	ASSERT_EQ((long)len, (long)ioctl(fd, ASHMEM_GET_SIZE));
+	ASSERT_EQ(0, munmap(again, len));
+	ASSERT_EQ(0, close(bfd));
 	ASSERT_EQ(0, munmap(addr, len));
 	ASSERT_EQ(0, close(fd));
 }
 
-TEST(read_only_area_cannot_be_mapped_through_map_files)
+TEST(read_only_area_cannot_be_mapped_writable_through_map_files)
 {
 	size_t len = 2 * page_size();
-	char *rw, *ro;
+	char *rw, *ro, *again;
 	int fd = ashmem_create(_metadata, "map-files-ro", len);
+	int bfd;
 
 	rw = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
 				MAP_SHARED, 0);
@@ -291,9 +310,28 @@ TEST(read_only_area_cannot_be_mapped_through_map_files)
 	ashmem_assert_set_prot(_metadata, fd, PROT_READ);
 	ro = ashmem_assert_mmap(_metadata, fd, len, PROT_READ, MAP_SHARED, 0);
 
-	assert_map_files_refuses_mmap(_metadata, ro, len, O_RDWR,
-				      PROT_READ | PROT_WRITE);
-	assert_map_files_refuses_mmap(_metadata, ro, len, O_RDONLY, PROT_READ);
+	bfd = open_map_files(_metadata, ro, len, O_RDWR);
+	ASSERT_LE(0, bfd);
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, bfd, 0));
+	ASSERT_EQ(EPERM, errno);
+	/* a shared read-only mapping can never be made writable */
+	again = mmap(NULL, len, PROT_READ, MAP_SHARED, bfd, 0);
+	ASSERT_NE(MAP_FAILED, again) TH_LOG("mmap: %s", strerror(errno));
+	errno = 0;
+	ASSERT_EQ(-1, mprotect(again, len, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(SIGSEGV, probe_write(again, 1));
+	ASSERT_EQ(0, munmap(again, len));
+	/* a private mapping writes only its own copy */
+	again = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, bfd, 0);
+	ASSERT_NE(MAP_FAILED, again) TH_LOG("mmap: %s", strerror(errno));
+	memset(again, 'p', len);
+	ASSERT_EQ(0, munmap(again, len));
+	assert_size_is_sealed(_metadata, bfd, len);
+	ASSERT_EQ(0, close(bfd));
+
 	ASSERT_TRUE(check_pattern(ro, len, 8));
 	ASSERT_EQ(0, munmap(ro, len));
 	ASSERT_EQ(0, close(fd));
@@ -331,6 +369,112 @@ TEST(remap_file_pages_cannot_make_read_only_area_writable)
 	ASSERT_EQ(0, munmap(ro, len));
 	ASSERT_EQ(0, munmap(rw, len));
 	ASSERT_EQ(0, close(fd));
+}
+
+/* Which of @pages pages at @addr are resident. */
+static void resident_pages(struct __test_metadata *_metadata, void *addr,
+			   size_t pages, unsigned char *vec)
+{
+	ASSERT_EQ(0, mincore(addr, pages * page_size(), vec)) {
+		TH_LOG("mincore: %s", strerror(errno));
+	}
+}
+
+/*
+ * Chromium's discardable memory frees ashmem pages with MADV_REMOVE on a
+ * writable shared mapping, as on memfd: the pages go away at once and read
+ * back as zeros; the rest of the area keeps its content.
+ */
+TEST(madvise_remove_frees_pages_of_a_writable_shared_mapping)
+{
+	size_t pages = 8, len = pages * page_size();
+	unsigned char vec[8];
+	char *addr, *buf;
+	int fd = ashmem_create(_metadata, "madv-remove", len);
+
+	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, 0);
+	fill_pattern(addr, len, 9);
+	ASSERT_EQ(0, madvise(addr + 2 * page_size(), 3 * page_size(),
+			     MADV_REMOVE)) {
+		TH_LOG("madvise(MADV_REMOVE): %s", strerror(errno));
+	}
+	resident_pages(_metadata, addr, pages, vec);
+	for (size_t i = 0; i < pages; i++) {
+		ASSERT_EQ(i < 2 || i >= 5, vec[i] & 1) TH_LOG("page %zu", i);
+	}
+
+	buf = malloc(len);
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_EQ((ssize_t)len, pread(fd, buf, len, 0));
+	ASSERT_TRUE(check_pattern(buf, 2 * page_size(), 9));
+	ASSERT_TRUE(is_zero(buf + 2 * page_size(), 3 * page_size()));
+	ASSERT_EQ(0, memcmp(buf + 5 * page_size(), addr + 5 * page_size(),
+			    3 * page_size()));
+	ASSERT_TRUE(is_zero(addr + 2 * page_size(), 3 * page_size()));
+	free(buf);
+	/* the size did not change, and the freed pages can be used again */
+	ASSERT_EQ((long)len, (long)ioctl(fd, ASHMEM_GET_SIZE));
+	memset(addr + 3 * page_size(), 'n', page_size());
+	ASSERT_EQ('n', addr[3 * page_size()]);
+	ASSERT_EQ(0, munmap(addr, len));
+	ASSERT_EQ(0, close(fd));
+}
+
+/*
+ * Without write access there is nothing to free the pages with: a mask
+ * without PROT_WRITE, or a private mapping.  (A read-only mapping of an
+ * area whose mask allows writing may punch, as on memfd: mprotect() could
+ * make it writable anyway.)
+ */
+FIXTURE(remove_refused) {
+	int fd;
+	size_t len;
+	char *rw;
+};
+
+FIXTURE_VARIANT(remove_refused) {
+	int mask;
+	int prot;
+	int flags;
+};
+
+FIXTURE_VARIANT_ADD(remove_refused, read_only_mask) {
+	.mask = PROT_READ, .prot = PROT_READ, .flags = MAP_SHARED,
+};
+FIXTURE_VARIANT_ADD(remove_refused, private_mapping) {
+	.mask = ASHMEM_PROT_ALL, .prot = PROT_READ | PROT_WRITE,
+	.flags = MAP_PRIVATE,
+};
+
+FIXTURE_SETUP(remove_refused)
+{
+	self->len = 4 * page_size();
+	self->fd = ashmem_create(_metadata, "madv-remove-refused", self->len);
+	self->rw = ashmem_assert_mmap(_metadata, self->fd, self->len,
+				      PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	fill_pattern(self->rw, self->len, 10);
+}
+
+FIXTURE_TEARDOWN(remove_refused)
+{
+	munmap(self->rw, self->len);
+	close(self->fd);
+}
+
+TEST_F(remove_refused, madvise_remove_without_write_fails_with_eacces)
+{
+	char *addr;
+
+	if (variant->mask != ASHMEM_PROT_ALL)
+		ashmem_assert_set_prot(_metadata, self->fd, variant->mask);
+	addr = ashmem_assert_mmap(_metadata, self->fd, self->len,
+				  variant->prot, variant->flags, 0);
+	errno = 0;
+	ASSERT_EQ(-1, madvise(addr, self->len, MADV_REMOVE));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(0, munmap(addr, self->len));
+	ASSERT_TRUE(check_pattern(self->rw, self->len, 10));
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Module lifetime: ashmem_linux cannot be unloaded while any area or any
- * mapping of one exists, in any process; once everything is gone it
+ * mapping of one exists, in any process (a backing file kept otherwise is
+ * shmem's and does not count); once everything is gone it
  * unloads, /dev/ashmem goes away, and loading it again ($ASHMEM_KO) brings
  * back a working device.  Loading it a second time fails with EEXIST.
  *
@@ -242,6 +243,67 @@ TEST_F(held, unload_refused_while_a_forked_child_holds_the_area)
 	assert_child_ok(_metadata, self->pid);
 	self->pid = -1;
 	assert_unload_and_reload(_metadata);
+}
+
+/*
+ * A backing file that outlives every area and mapping -- reopened through
+ * /proc/self/map_files, or held by an O_PATH file -- is shmem's alone: it
+ * does not keep the module loaded, and works unchanged once the module is
+ * gone (no operation of it may reach module memory).
+ */
+TEST_F(module, backing_file_kept_through_map_files_survives_unload)
+{
+	size_t len = 2 * page_size();
+	char path[128], *addr, *buf;
+	int fd = ashmem_create(_metadata, "outlives-module", len);
+	int opath, rd, again;
+	struct stat st;
+
+	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, 0);
+	fill_pattern(addr, len, 93);
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)addr, (unsigned long)addr + len);
+	opath = open(path, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, opath) TH_LOG("open(%s, O_PATH): %s", path, strerror(errno));
+	rd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rd) TH_LOG("open(%s): %s", path, strerror(errno));
+	ASSERT_EQ(0, munmap(addr, len));
+	ASSERT_EQ(0, close(fd));
+
+	ASSERT_EQ(0, delete_module(ASHMEM_MODULE, O_NONBLOCK)) {
+		TH_LOG("delete_module: %s", strerror(errno));
+	}
+	ASSERT_FALSE(module_loaded());
+
+	ASSERT_EQ(0, fstat(opath, &st)) TH_LOG("fstat: %s", strerror(errno));
+	ASSERT_TRUE(S_ISREG(st.st_mode));
+	ASSERT_EQ((off_t)len, st.st_size);
+	ASSERT_EQ(0, fstat(rd, &st));
+	buf = malloc(len);
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_EQ((ssize_t)len, pread(rd, buf, len, 0));
+	ASSERT_TRUE(check_pattern(buf, len, 93));
+	addr = mmap(NULL, len, PROT_READ, MAP_SHARED, rd, 0);
+	ASSERT_NE(MAP_FAILED, addr) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_TRUE(check_pattern(addr, len, 93));
+	ASSERT_EQ(0, munmap(addr, len));
+	/* the O_PATH file opened for real */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", opath);
+	again = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, again) TH_LOG("open(%s): %s", path, strerror(errno));
+	memset(buf, 0, len);
+	ASSERT_EQ((ssize_t)len, pread(again, buf, len, 0));
+	ASSERT_TRUE(check_pattern(buf, len, 93));
+	free(buf);
+	ASSERT_EQ(0, close(again));
+	ASSERT_EQ(0, close(rd));
+	ASSERT_EQ(0, close(opath));
+
+	ASSERT_EQ(0, load_module()) {
+		TH_LOG("finit_module(%s): %s", module_file(), strerror(errno));
+	}
+	assert_device_works(_metadata);
 }
 
 TEST_F(module, second_load_fails_with_eexist)

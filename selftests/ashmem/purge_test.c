@@ -219,6 +219,140 @@ TEST_F(purge, purge_leaves_nothing_to_purge)
 }
 
 /* PURGE_ALL_CACHES returns the unpinned, not yet purged pages of all areas. */
+/*
+ * What a purge credits to reclaim (debugfs freed_pages) is never more than
+ * it really freed: at most the pages of its ranges that were resident,
+ * however the area's other pages come and go meanwhile (a thread faulting
+ * them in and freeing them with MADV_REMOVE) and however many purges punch
+ * the same backing inode at once.  The inode's block count alone once
+ * wrapped to about 2^61 pages when faults outran the punch.
+ */
+#define CREDIT_RANGES	16
+#define CREDIT_ROUNDS	48
+#define CREDIT_SECONDS	10	/* fewer rounds on a slow guest */
+
+struct credit_churn {
+	char *addr;
+	size_t len;
+	atomic_bool stop;
+};
+
+static void *credit_churn_main(void *arg)
+{
+	struct credit_churn *c = arg;
+	size_t ps = page_size();
+
+	while (!atomic_load(&c->stop)) {
+		for (size_t off = 0; off < c->len; off += ps)
+			c->addr[off] = 1;
+		madvise(c->addr, c->len, MADV_REMOVE);
+	}
+	return NULL;
+}
+
+struct credit_purger {
+	int fd;
+	struct spin_barrier *start;
+	int ret;
+};
+
+static void *credit_purger_main(void *arg)
+{
+	struct credit_purger *p = arg;
+
+	spin_barrier_wait(p->start);
+	p->ret = ioctl(p->fd, ASHMEM_PURGE_ALL_CACHES);
+	return NULL;
+}
+
+FIXTURE(credit) {
+	int unused;
+};
+
+FIXTURE_SETUP(credit)
+{
+}
+
+FIXTURE_TEARDOWN(credit)
+{
+}
+
+TEST_F_TIMEOUT(credit, purge_credits_no_more_than_it_freed_while_faults_race, 120)
+{
+	size_t range_len = 64 * page_size();
+	size_t ranges_len = CREDIT_RANGES * range_len, len = 2 * ranges_len;
+	struct spin_thread churn_thread, purger_threads[2];
+	struct credit_purger purgers[2];
+	struct credit_churn churn;
+	struct spin_barrier start;
+	long freed_total = 0, purged_total = 0;
+	uint64_t start_ns = now_ns();
+	int round;
+	char *addr;
+	int fd = ashmem_create(_metadata, "credit", len);
+
+	addr = ashmem_assert_mmap(_metadata, fd, len, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, 0);
+	churn.addr = addr + ranges_len;
+	churn.len = ranges_len;
+	atomic_init(&churn.stop, false);
+	ASSERT_EQ(0, spin_thread_start(&churn_thread, credit_churn_main, &churn));
+
+	for (round = 0; round < CREDIT_ROUNDS; round++) {
+		if (round >= 4 && now_ns() - start_ns > CREDIT_SECONDS * 1000000000ull)
+			break;
+		long freed = ashmem_stat("freed_pages:");
+		long purged = ashmem_stat("purged_pages:");
+
+		ASSERT_LE(0, freed) TH_LOG("no freed_pages in %s", ASHMEM_STATS_FILE);
+		ashmem_assert_pin_cmd(_metadata, fd, ASHMEM_PIN, 0, ranges_len,
+				      round ? ASHMEM_WAS_PURGED : ASHMEM_NOT_PURGED);
+		memset(addr, 'c', ranges_len);
+		for (int r = 0; r < CREDIT_RANGES; r++) {
+			ashmem_assert_pin_cmd(_metadata, fd, ASHMEM_UNPIN,
+					      r * range_len, range_len, 0);
+		}
+		/* two purges at once, over ranges of the one inode */
+		spin_barrier_init(&start, 2);
+		for (int t = 0; t < 2; t++) {
+			purgers[t].fd = fd;
+			purgers[t].start = &start;
+			ASSERT_EQ(0, spin_thread_start(&purger_threads[t],
+						       credit_purger_main,
+						       &purgers[t]));
+		}
+		for (int t = 0; t < 2; t++) {
+			spin_thread_wait(&purger_threads[t]);
+			ASSERT_LE(0, purgers[t].ret) {
+				TH_LOG("PURGE_ALL_CACHES: %s", strerror(errno));
+			}
+		}
+		/* a purge passes over a range whose area the other holds */
+		purge_ioctl(_metadata, fd);
+		freed = ashmem_stat("freed_pages:") - freed;
+		purged = ashmem_stat("purged_pages:") - purged;
+		ASSERT_EQ((long)(ranges_len / page_size()), purged);
+		ASSERT_LE(0, freed);
+		ASSERT_GE(purged, freed) {
+			TH_LOG("round %d: %ld pages credited for %ld purged",
+			       round, freed, purged);
+		}
+		freed_total += freed;
+		purged_total += purged;
+	}
+	atomic_store(&churn.stop, true);
+	spin_thread_wait(&churn_thread);
+	/* the ranges were resident, so most of them came back */
+	ASSERT_LE(purged_total / 2, freed_total) {
+		TH_LOG("%ld pages credited for %ld purged", freed_total,
+		       purged_total);
+	}
+	TH_LOG("%d rounds: %ld of %ld purged pages freed", round, freed_total,
+	       purged_total);
+	ASSERT_EQ(0, munmap(addr, len));
+	ASSERT_EQ(0, close(fd));
+}
+
 TEST(purge_all_caches_counts_unpinned_pages_of_all_areas)
 {
 	const size_t ps = page_size();
