@@ -30,6 +30,8 @@ namespace ashmem::internal {
 namespace {
 
 constexpr int kAllProt = PROT_READ | PROT_WRITE | PROT_EXEC;
+// The seals that fix a memfd region's size.
+constexpr int kSizeSeals = F_SEAL_GROW | F_SEAL_SHRINK;
 // memfd_create() refuses longer names: NAME_MAX minus the "memfd:" prefix.
 constexpr std::size_t kMemfdNameMax = NAME_MAX - 6;
 
@@ -71,7 +73,7 @@ Result<UniqueFd> CreateMemfd(std::string_view name, std::size_t size) {
   if (RetryOnEintr([&] { return ftruncate(fd.get(), static_cast<off_t>(size)); }) < 0) {
     return LastError();
   }
-  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) < 0)
+  if (fcntl(fd.get(), F_ADD_SEALS, kSizeSeals) < 0)
     return LastError();
   return fd;
 }
@@ -130,10 +132,16 @@ Result<Backend> Identify(int fd) {
     return ErrnoError(ENOTTY);
   }
   if (S_ISREG(st.st_mode)) {
-    // Only memfds made with MFD_ALLOW_SEALING start without F_SEAL_SEAL;
-    // other shmem files report it, and other files do not support seals.
+    // A region's size is sealed: without F_SEAL_GROW|F_SEAL_SHRINK the
+    // sender could ftruncate() it under a receiver's mapping (SIGBUS), so
+    // such a memfd is refused, as libcutils refuses it.  Only a memfd made
+    // with MFD_ALLOW_SEALING can carry those seals; other shmem files report
+    // just F_SEAL_SEAL and other files do not support seals at all.  Any
+    // further seal (F_SEAL_SEAL added by a holder, libcutils' read-only
+    // F_SEAL_FUTURE_WRITE|F_SEAL_SEAL, MFD_NOEXEC_SEAL's F_SEAL_EXEC) keeps
+    // it a region.
     int seals = fcntl(fd, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_SEAL) == 0)
+    if (seals >= 0 && (seals & kSizeSeals) == kSizeSeals)
       return Backend::kMemfd;
   }
   return ErrnoError(ENOTTY);
@@ -188,7 +196,9 @@ Result<void> SetProt(int fd, Backend backend, int prot) {
   if ((prot & ~*current) != 0)
     return ErrnoError(EINVAL);  // the set only shrinks
   if ((prot & PROT_WRITE) == 0 && (*current & PROT_WRITE) != 0) {
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0)
+    // As libcutils does: read-only for good, and no holder may add seals
+    // (F_SEAL_WRITE) after this.
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0)
       return LastError();
   }
   return {};

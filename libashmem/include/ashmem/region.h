@@ -97,8 +97,9 @@ class Region final {
 
   // Takes ownership of fd, a region made by this library, libcutils or
   // another process (for example received with ReceiveFds).  Fails with
-  // ENOTTY if fd is neither an ashmem fd (by device number) nor a sealable
-  // memfd, EBADF if it is not open; fd is closed on failure.
+  // ENOTTY if fd is neither an ashmem fd (by device number) nor a memfd
+  // whose size is sealed (F_SEAL_GROW and F_SEAL_SHRINK; other seals may be
+  // present), EBADF if it is not open; fd is closed on failure.
   static Result<Region> Adopt(UniqueFd fd);
 
   bool valid() const noexcept { return fd_.valid(); }

@@ -34,7 +34,9 @@ extern "C" {
 
 /*
  * Returns 1 if fd is a region (an open /dev/ashmem, validated by its device
- * number, or a sealable memfd), 0 if it is not.  Never sets errno on a
+ * number, or a memfd carrying F_SEAL_GROW and F_SEAL_SHRINK, as libcutils
+ * makes them; further seals such as F_SEAL_FUTURE_WRITE, F_SEAL_SEAL or
+ * F_SEAL_EXEC are accepted), 0 if it is not.  Never sets errno on a
  * successful check.
  */
 int ashmem_valid(int fd);
