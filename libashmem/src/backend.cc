@@ -22,9 +22,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+
+// Newer than the uapi headers of some build hosts (Linux 6.3).
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 
 namespace ashmem::internal {
 namespace {
@@ -34,6 +40,8 @@ constexpr int kAllProt = PROT_READ | PROT_WRITE | PROT_EXEC;
 constexpr int kSizeSeals = F_SEAL_GROW | F_SEAL_SHRINK;
 // memfd_create() refuses longer names: NAME_MAX minus the "memfd:" prefix.
 constexpr std::size_t kMemfdNameMax = NAME_MAX - 6;
+static_assert(kMemfdNameMax == MaxNameLength(Backend::kMemfd));
+static_assert(ASHMEM_NAME_LEN - 1 == MaxNameLength(Backend::kAshmem));
 
 // ioctl() through syscall(), which returns a long: ASHMEM_GET_SIZE returns
 // the size itself, and glibc's int-returning ioctl() would cut sizes above
@@ -65,9 +73,23 @@ Result<UniqueFd> CreateAshmem(std::string_view name, std::size_t size) {
   return fd;
 }
 
+// Set once memfd_create() has refused MFD_NOEXEC_SEAL (kernels before 6.3),
+// so that later creations ask only once.
+std::atomic<bool> no_noexec_seal{false};
+
 Result<UniqueFd> CreateMemfd(std::string_view name, std::size_t size) {
   std::string truncated(name.substr(0, kMemfdNameMax));
-  UniqueFd fd(memfd_create(truncated.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  constexpr unsigned int kFlags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+  UniqueFd fd;
+  if (!no_noexec_seal.load(std::memory_order_relaxed)) {
+    // As libcutils: the memory can never be made executable by chmod, and
+    // the fd is accepted where vm.memfd_noexec demands it.
+    fd.reset(memfd_create(truncated.c_str(), kFlags | MFD_NOEXEC_SEAL));
+    if (!fd.valid() && errno == EINVAL)
+      no_noexec_seal.store(true, std::memory_order_relaxed);
+  }
+  if (!fd.valid() && no_noexec_seal.load(std::memory_order_relaxed))
+    fd.reset(memfd_create(truncated.c_str(), kFlags));
   if (!fd.valid())
     return LastError();
   if (RetryOnEintr([&] { return ftruncate(fd.get(), static_cast<off_t>(size)); }) < 0) {

@@ -40,7 +40,7 @@ bool Mapping::writable() const noexcept {
 }
 
 Result<void> Mapping::Protect(int prot) {
-  if (base_ == nullptr)
+  if (base_ == nullptr || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
     return ErrnoError(EINVAL);
   if (mprotect(base_, mapped_size_, prot) < 0)
     return ErrnoError(errno);

@@ -62,7 +62,11 @@ Result<Region> Region::Create(std::string_view name, std::size_t size,
       return chosen.error();
     backend = *chosen;
   }
-  name = name.substr(0, ASHMEM_NAME_LEN - 1);
+  // Both kernels take the name as a C string: a NUL inside would cut it
+  // without telling anyone.
+  if (name.find('\0') != std::string_view::npos)
+    return ErrnoError(EINVAL);
+  name = name.substr(0, MaxNameLength(*backend));
   Result<UniqueFd> fd = internal::CreateFd(*backend, name, size);
   if (!fd.ok())
     return fd.error();
@@ -95,6 +99,8 @@ Result<void> Region::RestrictProt(int prot) {
 Result<Mapping> Region::Map(int prot, std::size_t offset, std::size_t length) const {
   if (!valid())
     return ErrnoError(EBADF);
+  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+    return ErrnoError(EINVAL);
   if (offset >= size_)
     return ErrnoError(EINVAL);
   if (length == 0)

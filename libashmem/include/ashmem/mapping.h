@@ -53,7 +53,8 @@ class Mapping final {
 
   std::span<std::byte> span() const noexcept { return {data_, size_}; }
 
-  // Changes the protection of the whole mapping (mprotect).  Adding a right
+  // Changes the protection of the whole mapping (mprotect); EINVAL for a
+  // bit other than PROT_READ, PROT_WRITE and PROT_EXEC.  Adding a right
   // that the region no longer grants fails with EACCES (ashmem's prot mask,
   // memfd's F_SEAL_FUTURE_WRITE), and the mapping keeps its old protection.
   Result<void> Protect(int prot);

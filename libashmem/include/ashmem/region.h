@@ -42,6 +42,13 @@ enum class Backend {
 // "ashmem" or "memfd".
 std::string_view BackendName(Backend backend) noexcept;
 
+// The longest region name backend stores, in bytes: 255 for ashmem
+// (ASHMEM_NAME_LEN less the NUL), 249 for memfd (NAME_MAX less the kernel's
+// "memfd:" prefix).  Region::Create cuts longer names to this length.
+constexpr std::size_t MaxNameLength(Backend backend) noexcept {
+  return backend == Backend::kAshmem ? 255 : 249;
+}
+
 // What Pin() found.
 enum class PinState {
   kRetained,  // the contents are as they were left
@@ -86,10 +93,13 @@ class Region final {
   Region& operator=(const Region&) = delete;
   ~Region() = default;
 
-  // Creates a region of size bytes called name (truncated to 255 bytes) on
-  // backend, or on DefaultBackend() if none is given.  The fd is
-  // close-on-exec; the memory reads as zeros and is pinned.  Fails with
-  // EINVAL for a size larger than the largest off_t, ENODEV if the ashmem
+  // Creates a region of size bytes called name (cut to
+  // MaxNameLength(backend) bytes, so that name() here and in every adopter
+  // agree) on backend, or on DefaultBackend() if none is given.  The fd is
+  // close-on-exec; the memory reads as zeros and is pinned.  A memfd is made
+  // with MFD_NOEXEC_SEAL where the kernel has it.  Fails with EINVAL for a
+  // name with an embedded NUL or a size larger than the largest off_t,
+  // ENODEV if the ashmem
   // backend is asked for and /dev/ashmem is missing, or the error of the
   // system call that failed.
   static Result<Region> Create(std::string_view name, std::size_t size,
@@ -131,7 +141,8 @@ class Region final {
   // Maps [offset, offset + length) of the region, shared, with prot; length
   // 0 means "to the end".  offset need not be page-aligned.  The mapping is
   // owned by the caller and outlives the region.  Fails with EINVAL for an
-  // empty or out-of-bounds range, EPERM if prot asks for more than Prot().
+  // empty or out-of-bounds range or a prot bit other than PROT_READ,
+  // PROT_WRITE and PROT_EXEC, EPERM if prot asks for more than Prot().
   Result<Mapping> Map(int prot, std::size_t offset = 0, std::size_t length = 0) const;
 
   // Pins the range again: the kernel may no longer purge it.  Reports

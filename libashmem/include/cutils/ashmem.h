@@ -42,8 +42,9 @@ extern "C" {
 int ashmem_valid(int fd);
 
 /*
- * Creates a region of size bytes named name (may be NULL; a name longer
- * than 255 bytes is truncated) and returns its fd, owned by the caller and
+ * Creates a region of size bytes named name (may be NULL; a longer name is
+ * cut to what the backend stores: 255 bytes on ashmem, 249 on memfd) and
+ * returns its fd, owned by the caller and
  * close-on-exec.  The region reads as zeros, is pinned, and may be mapped
  * with any protection until ashmem_set_prot_region() narrows it.
  * Fails with EINVAL for a size that does not fit in off_t, or with the
