@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -53,13 +54,50 @@ long Ioctl(int fd, unsigned long request, void* arg) {
   return Ioctl(fd, request, reinterpret_cast<unsigned long>(arg));
 }
 
-bool IsAshmemDevice(dev_t rdev) {
-  struct stat device = {};
-  return stat(kDevicePath, &device) == 0 && S_ISCHR(device.st_mode) && device.st_rdev == rdev;
+// The device number of ashmem once known (0: not yet).  It is learnt from
+// the first device node that opens or matches and kept for the life of the
+// process, as libcutils keeps it: both device names are the same device,
+// and its number only changes if the module is reloaded, which it refuses
+// while any area is open.
+std::atomic<dev_t> known_rdev{0};
+
+std::string ReadBootId() {
+  ErrnoRestorer keep_errno;
+  UniqueFd fd(RetryOnEintr(
+      [] { return open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC); }));
+  if (!fd.valid())
+    return {};
+  char buf[64];
+  ssize_t n = RetryOnEintr([&] { return read(fd.get(), buf, sizeof(buf)); });
+  if (n <= 0)
+    return {};
+  std::string_view id(buf, static_cast<std::size_t>(n));
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
+    id.remove_suffix(1);
+  return std::string(id);
 }
 
-Result<UniqueFd> CreateAshmem(std::string_view name, std::size_t size) {
-  Result<UniqueFd> fd = OpenDevice();
+// True if rdev is ashmem's device number; looks the device up only while
+// the number is not known or does not match (a char device that is not
+// ashmem costs a lookup each time, so a device that appears later is found).
+bool IsAshmemDevice(dev_t rdev) {
+  if (rdev == 0)
+    return false;
+  if (known_rdev.load(std::memory_order_relaxed) == rdev)
+    return true;
+  ErrnoRestorer keep_errno;
+  for (const std::string& path : DevicePaths()) {
+    struct stat device = {};
+    if (stat(path.c_str(), &device) == 0 && S_ISCHR(device.st_mode) && device.st_rdev == rdev) {
+      known_rdev.store(rdev, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<UniqueFd> CreateAshmem(std::string_view name, std::size_t size, UniqueFd device) {
+  Result<UniqueFd> fd = device.valid() ? Result<UniqueFd>(std::move(device)) : OpenDevice();
   if (!fd.ok())
     return fd.error();
   if (!name.empty()) {
@@ -125,21 +163,60 @@ std::size_t PageSize() noexcept {
   return page;
 }
 
+std::vector<std::string> DevicePaths() {
+  static const std::string boot_id = ReadBootId();
+  std::vector<std::string> paths;
+  if (!boot_id.empty())
+    paths.push_back(kDevicePath + boot_id);
+  paths.emplace_back(kDevicePath);
+  return paths;
+}
+
 Result<UniqueFd> OpenDevice() {
-  UniqueFd fd(RetryOnEintr([] { return open(kDevicePath, O_RDWR | O_CLOEXEC); }));
+  UniqueFd fd;
+  int open_errno = ENOENT;
+  for (const std::string& path : DevicePaths()) {
+    fd.reset(RetryOnEintr([&] { return open(path.c_str(), O_RDWR | O_CLOEXEC); }));
+    if (fd.valid())
+      break;
+    // A name that is not there: try the next.  Any other failure (EACCES on
+    // the per-boot node) is kept, unless a later name opens.
+    if (errno != ENOENT || open_errno == ENOENT)
+      open_errno = errno;
+  }
   if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+    if (open_errno == ENOENT || open_errno == ENXIO || open_errno == ENODEV)
       return ErrnoError(ENODEV);
-    return LastError();
+    return ErrnoError(open_errno);
   }
   struct stat st = {};
   if (fstat(fd.get(), &st) < 0)
     return LastError();
   // A new area answers GET_SIZE with 0; anything else is not ashmem.
-  if (!S_ISCHR(st.st_mode) || Ioctl(fd.get(), ASHMEM_GET_SIZE, 0UL) != 0) {
+  if (!S_ISCHR(st.st_mode) || st.st_rdev == 0 || Ioctl(fd.get(), ASHMEM_GET_SIZE, 0UL) != 0) {
     return ErrnoError(ENODEV);
   }
+  known_rdev.store(st.st_rdev, std::memory_order_relaxed);
   return fd;
+}
+
+Result<Backend> ChooseBackend(UniqueFd* device) {
+  const char* forced = std::getenv("ASHMEM_BACKEND");
+  const std::string_view choice = forced != nullptr ? forced : "";
+  if (choice == "memfd")
+    return Backend::kMemfd;
+  if (!choice.empty() && choice != "ashmem")
+    return ErrnoError(EINVAL);
+  ErrnoRestorer keep_errno;
+  Result<UniqueFd> fd = OpenDevice();
+  if (!fd.ok()) {
+    // Forcing a backend that is not there is an error, not a fallback.
+    if (choice == "ashmem")
+      return ErrnoError(ENODEV);
+    return Backend::kMemfd;
+  }
+  *device = std::move(fd).value();
+  return Backend::kAshmem;
 }
 
 Result<Backend> Identify(int fd) {
@@ -169,11 +246,13 @@ Result<Backend> Identify(int fd) {
   return ErrnoError(ENOTTY);
 }
 
-Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size) {
+Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size,
+                          UniqueFd device) {
   if (size > static_cast<std::size_t>(std::numeric_limits<off_t>::max())) {
     return ErrnoError(EINVAL);
   }
-  return backend == Backend::kAshmem ? CreateAshmem(name, size) : CreateMemfd(name, size);
+  return backend == Backend::kAshmem ? CreateAshmem(name, size, std::move(device))
+                                     : CreateMemfd(name, size);
 }
 
 Result<std::size_t> GetSize(int fd, Backend backend) {

@@ -25,20 +25,8 @@ bool AshmemDeviceAvailable() {
 }
 
 Result<Backend> DefaultBackend() {
-  const char* forced = std::getenv("ASHMEM_BACKEND");
-  if (forced == nullptr || *forced == '\0') {
-    return AshmemDeviceAvailable() ? Backend::kAshmem : Backend::kMemfd;
-  }
-  std::string_view choice(forced);
-  if (choice == "memfd")
-    return Backend::kMemfd;
-  if (choice == "ashmem") {
-    // Forcing a backend that is not there is an error, not a fallback.
-    if (!AshmemDeviceAvailable())
-      return ErrnoError(ENODEV);
-    return Backend::kAshmem;
-  }
-  return ErrnoError(EINVAL);
+  UniqueFd device;
+  return internal::ChooseBackend(&device);
 }
 
 Result<std::size_t> PurgeAllCaches() {
@@ -56,8 +44,11 @@ Region::Region(UniqueFd fd, Backend backend, std::size_t size, std::string name)
 
 Result<Region> Region::Create(std::string_view name, std::size_t size,
                               std::optional<Backend> backend) {
+  // The area opened to choose the backend is the region's: the device is
+  // opened once per creation.
+  UniqueFd device;
   if (!backend) {
-    Result<Backend> chosen = DefaultBackend();
+    Result<Backend> chosen = internal::ChooseBackend(&device);
     if (!chosen.ok())
       return chosen.error();
     backend = *chosen;
@@ -67,7 +58,7 @@ Result<Region> Region::Create(std::string_view name, std::size_t size,
   if (name.find('\0') != std::string_view::npos)
     return ErrnoError(EINVAL);
   name = name.substr(0, MaxNameLength(*backend));
-  Result<UniqueFd> fd = internal::CreateFd(*backend, name, size);
+  Result<UniqueFd> fd = internal::CreateFd(*backend, name, size, std::move(device));
   if (!fd.ok())
     return fd.error();
   return Region(std::move(fd).value(), *backend, size, std::string(name));
