@@ -268,19 +268,40 @@ Result<std::size_t> GetSize(int fd, Backend backend) {
   return static_cast<std::size_t>(st.st_size);
 }
 
-Result<int> GetProt(int fd, Backend backend) {
-  if (backend == Backend::kAshmem) {
-    long prot = Ioctl(fd, ASHMEM_GET_PROT_MASK, 0UL);
-    if (prot < 0)
-      return LastError();
-    return static_cast<int>(prot);
-  }
-  int seals = fcntl(fd, F_GET_SEALS);
-  if (seals < 0)
+Result<UniqueFd> ReadOnlyFd(int fd, Backend backend) {
+  if (backend != Backend::kMemfd)
+    return ErrnoError(ENOTSUP);
+  char link[32];
+  (void)std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  UniqueFd ro(RetryOnEintr([&] { return open(link, O_RDONLY | O_CLOEXEC); }));
+  if (!ro.valid())
     return LastError();
-  if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-    return kAllProt & ~PROT_WRITE;
-  return kAllProt;
+  return ro;
+}
+
+bool IsReadOnlyFd(int fd) noexcept {
+  const int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY;
+}
+
+Result<int> GetProt(int fd, Backend backend) {
+  int prot = kAllProt;
+  if (backend == Backend::kAshmem) {
+    long mask = Ioctl(fd, ASHMEM_GET_PROT_MASK, 0UL);
+    if (mask < 0)
+      return LastError();
+    prot = static_cast<int>(mask);
+  } else {
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0)
+      return LastError();
+    if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+      prot &= ~PROT_WRITE;
+  }
+  // Whatever the region grants, an O_RDONLY fd cannot map it writable.
+  if (IsReadOnlyFd(fd))
+    prot &= ~PROT_WRITE;
+  return prot;
 }
 
 Result<void> SetProt(int fd, Backend backend, int prot) {

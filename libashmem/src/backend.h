@@ -78,6 +78,14 @@ Result<Backend> Identify(int fd);
 Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size,
                           UniqueFd device = UniqueFd());
 
+// A new fd for the memfd region fd, opened O_RDONLY through /proc/self/fd:
+// no holder of it can map it writable, write, seal or resize it.  ENOTSUP on
+// ashmem, where the mask belongs to the area and no fd can be narrower.
+Result<UniqueFd> ReadOnlyFd(int fd, Backend backend);
+
+// True if fd was opened O_RDONLY.
+bool IsReadOnlyFd(int fd) noexcept;
+
 Result<std::size_t> GetSize(int fd, Backend backend);
 Result<int> GetProt(int fd, Backend backend);
 Result<void> SetProt(int fd, Backend backend, int prot);

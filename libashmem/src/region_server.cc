@@ -178,6 +178,15 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
   Result<UniqueFd> fd = region.DupFd();
   if (!fd.ok())
     return fd.error();
+  // On memfd every read-only answer is an O_RDONLY fd, through which a
+  // receiver can neither write nor seal; ashmem has no such fd.
+  UniqueFd read_only_fd;
+  if (region.backend() == Backend::kMemfd) {
+    Result<UniqueFd> ro = internal::ReadOnlyFd(fd->get(), Backend::kMemfd);
+    if (!ro.ok())
+      return ro.error();
+    read_only_fd = std::move(ro).value();
+  }
   if (access == Access::kReadOnly) {
     Result<int> prot = region.Prot();
     if (!prot.ok())
@@ -192,7 +201,10 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
       fd = std::move(view).value().Release();
     }
   }
-  regions_.insert_or_assign(std::string(name), Entry{std::move(fd).value(), access});
+  if (access == Access::kReadOnly && read_only_fd.valid())
+    fd = std::move(read_only_fd);
+  regions_.insert_or_assign(std::string(name),
+                            Entry{std::move(fd).value(), std::move(read_only_fd), access});
   return {};
 }
 
@@ -246,14 +258,24 @@ Result<bool> RegionServer::ServeRequest(int connection) {
     reply.error = ENOENT;
   } else if (request.access == 1 && it->second.access == Access::kReadOnly) {
     reply.error = EACCES;
-  } else if (Result<Backend> backend = internal::Identify(it->second.fd.get()); !backend.ok()) {
-    reply.error = internal::ToErrno(backend.error());
-  } else if (Result<std::size_t> size = internal::GetSize(it->second.fd.get(), *backend);
-             !size.ok()) {
-    reply.error = internal::ToErrno(size.error());
   } else {
-    fd = it->second.fd.get();
-    reply.size = *size;
+    const Entry& entry = it->second;
+    // A read-only request of a read-write region gets the read-only fd; on
+    // ashmem there is none (the mask is the area's), and sending the
+    // writable fd would hand out more than was asked for.
+    const bool narrow = request.access == 0 && entry.access == Access::kReadWrite;
+    const int candidate = narrow ? entry.read_only_fd.get() : entry.fd.get();
+    Result<Backend> backend = internal::Identify(candidate);
+    Result<std::size_t> size =
+        backend.ok() ? internal::GetSize(candidate, *backend) : Result<std::size_t>(backend.error());
+    if (narrow && candidate < 0) {
+      reply.error = ENOTSUP;
+    } else if (!size.ok()) {
+      reply.error = internal::ToErrno(size.error());
+    } else {
+      fd = candidate;
+      reply.size = *size;
+    }
   }
   const std::array<int, 1> fds = {fd};
   std::span<const int> send_fds(fds.data(), fd >= 0 ? 1 : 0);
@@ -354,7 +376,19 @@ Result<Region> RegionClient::Get(std::string_view name, Access access) {
     return ErrnoError(reply.error);
   if (message->fds.size() != 1)
     return Error::kProtocol;
-  return Region::Adopt(std::move(message->fds[0]));
+  Result<Region> region = Region::Adopt(std::move(message->fds[0]));
+  if (!region.ok())
+    return region.error();
+  if (access == Access::kReadOnly) {
+    // A server that answers a read-only request with a writable region
+    // breaks the protocol; do not hand such a region on.
+    Result<int> prot = region->Prot();
+    if (!prot.ok())
+      return prot.error();
+    if ((*prot & PROT_WRITE) != 0)
+      return Error::kProtocol;
+  }
+  return region;
 }
 
 }  // namespace ashmem

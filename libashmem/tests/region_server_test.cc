@@ -104,6 +104,60 @@ TEST_P(RegionServerTest, ClientGetsReadOnlyRegion) {
   EXPECT_TRUE(result.ok()) << result.error().message();
 }
 
+// Asking for read-only access must give read-only access, even to a region
+// published read-write.  On memfd the server hands out an O_RDONLY fd; on
+// ashmem the mask belongs to the area, so no read-only fd of a writable
+// region can exist, and the server says so instead of sending a writable one.
+TEST_P(RegionServerTest, ReadOnlyRequestOfAReadWriteRegionGetsNoWriteAccess) {
+  ASSERT_TRUE(server_->Publish("shared", region_, Access::kReadWrite).ok());
+  auto served = ServeInBackground();
+  {
+    std::optional<RegionClient> client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    Result<Region> got = client->Get("shared", Access::kReadOnly);
+    if (backend() == Backend::kAshmem) {
+      EXPECT_EQ(std::errc::not_supported, got.error());
+    } else {
+      ASSERT_TRUE(got.ok()) << got.error().message();
+      EXPECT_EQ(0, *got->Prot() & PROT_WRITE);
+      EXPECT_EQ(std::errc::operation_not_permitted, got->Map(PROT_READ | PROT_WRITE).error());
+      EXPECT_EQ(MAP_FAILED,
+                mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, got->fd(), 0));
+      EXPECT_EQ(-1, write(got->fd(), "x", 1));
+      EXPECT_EQ(-1, fcntl(got->fd(), F_ADD_SEALS, F_SEAL_SEAL));
+      Result<ReadOnlyMapping> view = got->MapReadOnly();
+      ASSERT_TRUE(view.ok()) << view.error().message();
+      EXPECT_STREQ("served content", reinterpret_cast<const char*>(view->data()));
+    }
+    // The region itself stays writable for those who were given that.
+    Result<Region> rw = client->Get("shared", Access::kReadWrite);
+    ASSERT_TRUE(rw.ok()) << rw.error().message();
+    EXPECT_TRUE(rw->Map(PROT_READ | PROT_WRITE).ok());
+  }
+  EXPECT_TRUE(served.get().ok());
+}
+
+// A read-only receiver cannot seal the region it was given, so it cannot
+// break the region for the service or the next client.
+TEST_P(RegionServerTest, ReadOnlyReceiverCannotBreakTheRegionForOthers) {
+  ASSERT_TRUE(server_->Publish("demo", region_, Access::kReadOnly).ok());
+  auto served = ServeInBackground();
+  {
+    std::optional<RegionClient> client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    Result<Region> first = client->Get("demo");
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    if (backend() == Backend::kMemfd) {
+      EXPECT_EQ(-1, fcntl(first->fd(), F_ADD_SEALS, F_SEAL_SEAL));
+    }
+    EXPECT_TRUE(client->Get("demo").ok());
+  }
+  EXPECT_TRUE(served.get().ok());
+  Result<UniqueFd> dup = region_.DupFd();
+  ASSERT_TRUE(dup.ok());
+  EXPECT_TRUE(Region::Adopt(std::move(dup).value()).ok());
+}
+
 TEST_P(RegionServerTest, ReadWriteRegionIsWritableByClient) {
   ASSERT_TRUE(server_->Publish("shared", region_, Access::kReadWrite).ok());
   auto served = ServeInBackground();

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/ashmem.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -380,6 +382,73 @@ TEST_P(RegionTest, ProtMaskIsSharedWithChild) {
       },
       ::testing::ExitedWithCode(0), "");
   EXPECT_EQ(std::errc::operation_not_permitted, region.Map(PROT_READ | PROT_WRITE).error());
+}
+
+// "Map, then restrict, then send" in one call: the producer gets its
+// writable mapping and a region through which no holder can map writable,
+// write, seal or resize, on either backend.
+TEST_P(RegionTest, MappedReadOnlyRegionCannotBeWrittenThroughAnyHolder) {
+  Result<MappedReadOnlyRegion> made =
+      Region::CreateMappedReadOnly("read-only", 2 * PageSize(), backend());
+  ASSERT_TRUE(made.ok()) << made.error().message();
+  Region& ro = made->region;
+  Mapping& producer = made->mapping;
+  ASSERT_TRUE(producer.writable());
+  EXPECT_EQ(2 * PageSize(), producer.size());
+  EXPECT_EQ(2 * PageSize(), ro.size());
+  EXPECT_EQ(backend(), ro.backend());
+  EXPECT_EQ("read-only", ro.name());
+  Result<int> prot = ro.Prot();
+  ASSERT_TRUE(prot.ok());
+  EXPECT_EQ(0, *prot & PROT_WRITE);
+
+  // What another process receives: a second fd, adopted.
+  Result<UniqueFd> dup = ro.DupFd();
+  ASSERT_TRUE(dup.ok());
+  Result<Region> holder = Region::Adopt(std::move(dup).value());
+  ASSERT_TRUE(holder.ok()) << holder.error().message();
+  EXPECT_EQ(0, *holder->Prot() & PROT_WRITE);
+  EXPECT_EQ(std::errc::operation_not_permitted, holder->Map(PROT_READ | PROT_WRITE).error());
+  const int fd = holder->fd();
+  EXPECT_EQ(MAP_FAILED, mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  EXPECT_EQ(-1, write(fd, "x", 1));
+  EXPECT_EQ(-1, pwrite(fd, "x", 1, 0));
+  EXPECT_NE(0, ftruncate(fd, 0));
+  EXPECT_NE(0, ftruncate(fd, static_cast<off_t>(4 * PageSize())));
+  EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL));
+  EXPECT_EQ(std::errc::invalid_argument, holder->RestrictProt(PROT_READ | PROT_WRITE).error());
+  if (backend() == Backend::kMemfd) {
+    // Reopening through /proc gets no further: the memory is sealed
+    // against new writable mappings and writes.
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    UniqueFd reopened(open(proc.c_str(), O_RDWR | O_CLOEXEC));
+    if (reopened.valid()) {
+      EXPECT_EQ(MAP_FAILED, mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED,
+                                 reopened.get(), 0));
+      EXPECT_EQ(-1, write(reopened.get(), "x", 1));
+      EXPECT_NE(0, ftruncate(reopened.get(), 0));
+    }
+  } else {
+    EXPECT_LT(ioctl(fd, ASHMEM_SET_SIZE, 4 * PageSize()), 0);
+    EXPECT_EQ(PROT_READ, ioctl(fd, ASHMEM_GET_PROT_MASK) & (PROT_READ | PROT_WRITE));
+  }
+  Result<Mapping> early = holder->Map(PROT_READ);
+  ASSERT_TRUE(early.ok()) << early.error().message();
+  EXPECT_EQ(std::errc::permission_denied, early->Protect(PROT_READ | PROT_WRITE).error());
+
+  // The producer's mapping still writes, and every holder sees it.
+  std::memcpy(producer.data(), "from producer", 14);
+  Result<ReadOnlyMapping> view = holder->MapReadOnly();
+  ASSERT_TRUE(view.ok()) << view.error().message();
+  EXPECT_STREQ("from producer", reinterpret_cast<const char*>(view->data()));
+}
+
+TEST_P(RegionTest, MappedReadOnlyRegionRejectsWhatCreateRejects) {
+  EXPECT_EQ(std::errc::invalid_argument,
+            Region::CreateMappedReadOnly("empty", 0, backend()).error());
+  using std::string_view_literals::operator""sv;
+  EXPECT_EQ(std::errc::invalid_argument,
+            Region::CreateMappedReadOnly("a\0b"sv, PageSize(), backend()).error());
 }
 
 #ifndef MFD_NOEXEC_SEAL

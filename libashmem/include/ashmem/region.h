@@ -2,12 +2,14 @@
 //
 // Region: one area of shared memory, from /dev/ashmem or from memfd.
 //
-//   auto region = ashmem::Region::Create("camera-frames", 4 << 20);
-//   if (!region.ok()) return region.error();
-//   auto mapping = region->Map(PROT_READ | PROT_WRITE);
-//   ...fill it...
-//   region->RestrictProt(PROT_READ);      // whoever receives the fd reads only
-//   SendFds(socket, payload, {region->fd()});
+//   auto made = ashmem::Region::CreateMappedReadOnly("camera-frames", 4 << 20);
+//   if (!made.ok()) return made.error();
+//   ...fill made->mapping (writable, the producer's own)...
+//   int fds[] = {made->region.fd()};     // read-only for whoever receives it
+//   ashmem::SendFds(socket, payload, fds);
+//
+// Region::Create and Map give a region that every holder may write, until
+// RestrictProt narrows it for all of them.
 //
 // A region is shared by sharing its fd: fork, dup, or SCM_RIGHTS (see
 // <ashmem/fd_passing.h> and <ashmem/region_server.h>).  Every holder sees
@@ -71,6 +73,9 @@ bool AshmemDeviceAvailable();
 // memfd regions are never purged.
 Result<std::size_t> PurgeAllCaches();
 
+class Region;
+struct MappedReadOnlyRegion;
+
 // Owns the fd of one region.  Move-only; destroying it closes the fd, which
 // frees the memory once no other fd or mapping refers to it.
 //
@@ -105,6 +110,23 @@ class Region final {
   static Result<Region> Create(std::string_view name, std::size_t size,
                                std::optional<Backend> backend = std::nullopt);
 
+  // Creates a region as Create() does, maps all of it writable for the
+  // producer, then makes the region read-only for good: the returned region
+  // is an fd through which no holder can map writable, write, seal or
+  // resize, ready to be sent; the mapping stays writable.  "Map, then
+  // restrict, then send" cannot be done in the wrong order with it.
+  //   memfd:  the region is an O_RDONLY reopen of the memfd (through
+  //           /proc/self/fd), and the memory is sealed with
+  //           F_SEAL_FUTURE_WRITE|F_SEAL_SEAL, so that even a writable
+  //           reopen through /proc cannot map writable or write; the
+  //           writable fd is closed.
+  //   ashmem: the area's mask is narrowed to PROT_READ.  The mask belongs to
+  //           the area, not to an fd, as on Android.
+  // Fails as Create() does, with EINVAL for size 0, as Map() does, and with
+  // the error of the reopen (ENOENT without /proc) on memfd.
+  static Result<MappedReadOnlyRegion> CreateMappedReadOnly(
+      std::string_view name, std::size_t size, std::optional<Backend> backend = std::nullopt);
+
   // Takes ownership of fd, a region made by this library, libcutils or
   // another process (for example received with ReceiveFds).  Fails with
   // ENOTTY if fd is neither an ashmem fd (by device number) nor a memfd
@@ -129,7 +151,9 @@ class Region final {
   const std::string& name() const noexcept { return name_; }
 
   // The protections the region may still be mapped with (PROT_* bits).  On
-  // memfd: PROT_READ|PROT_EXEC, plus PROT_WRITE until it is removed.
+  // memfd: PROT_READ|PROT_EXEC, plus PROT_WRITE until it is removed.  An fd
+  // opened O_RDONLY (a read-only region from CreateMappedReadOnly or a
+  // RegionClient) never grants PROT_WRITE, on either backend.
   Result<int> Prot() const;
 
   // Narrows those protections to prot for every holder of the region, from
@@ -144,6 +168,10 @@ class Region final {
   // empty or out-of-bounds range or a prot bit other than PROT_READ,
   // PROT_WRITE and PROT_EXEC, EPERM if prot asks for more than Prot().
   Result<Mapping> Map(int prot, std::size_t offset = 0, std::size_t length = 0) const;
+
+  // Maps [offset, offset + length) read-only, as Map(PROT_READ, ...) does,
+  // and hands out const memory.
+  Result<ReadOnlyMapping> MapReadOnly(std::size_t offset = 0, std::size_t length = 0) const;
 
   // Pins the range again: the kernel may no longer purge it.  Reports
   // kPurged if any part was purged while unpinned (it then reads as zeros).
@@ -160,12 +188,20 @@ class Region final {
   Result<std::uint64_t> FileId() const;
 
  private:
-  Region(UniqueFd fd, Backend backend, std::size_t size, std::string name) noexcept;
+  Region(UniqueFd fd, Backend backend, std::size_t size, std::string name,
+         bool read_only) noexcept;
 
   UniqueFd fd_;
   Backend backend_ = Backend::kMemfd;
   std::size_t size_ = 0;
   std::string name_;
+  bool read_only_ = false;  // the fd is O_RDONLY: nothing maps it writable
+};
+
+// What Region::CreateMappedReadOnly returns.
+struct MappedReadOnlyRegion {
+  Region region;    // read-only for every holder; send it
+  Mapping mapping;  // the producer's writable mapping of the whole region
 };
 
 }  // namespace ashmem

@@ -31,7 +31,7 @@ namespace ashmem {
 
 // What a client may do with a published region.
 enum class Access {
-  kReadOnly,   // the region is served with PROT_WRITE removed
+  kReadOnly,   // served so that no receiver can map writable, write, seal or resize
   kReadWrite,  // the region is served as it is
 };
 
@@ -60,11 +60,17 @@ class RegionServer final {
   const std::string& path() const noexcept { return path_; }
 
   // Publishes region under name, replacing an earlier one of that name.
-  // The server keeps its own fd for the region (a dup); the caller keeps
-  // region.  kReadOnly removes PROT_WRITE from the region for every holder
+  // The server keeps its own fds for the region; the caller keeps region.
+  // kReadOnly removes PROT_WRITE from the region for every holder
   // (Region::RestrictProt): mappings that exist keep writing, so map the
-  // region writable before publishing it read-only.  EINVAL for an empty
-  // name or one longer than kMaxRegionNameLength.
+  // region writable before publishing it read-only (or make it with
+  // Region::CreateMappedReadOnly).  On memfd every read-only answer is an
+  // O_RDONLY fd (a reopen through /proc/self/fd), so a receiver cannot seal
+  // or write it; a kReadWrite region can then also be asked for read-only.
+  // On ashmem the mask belongs to the area: a read-only request of a
+  // kReadWrite region is refused (ENOTSUP to the client).  EINVAL for an
+  // empty name or one longer than kMaxRegionNameLength; the error of the
+  // reopen (ENOENT without /proc) on memfd.
   Result<void> Publish(std::string_view name, const Region& region, Access access);
 
   // Waits up to timeout for one client, answers its requests until it hangs
@@ -76,7 +82,8 @@ class RegionServer final {
 
  private:
   struct Entry {
-    UniqueFd fd;
+    UniqueFd fd;            // what is served for the published access
+    UniqueFd read_only_fd;  // memfd: an O_RDONLY fd, for read-only requests
     Access access;
   };
   RegionServer(UniqueFd listener, std::string path) noexcept;
@@ -99,8 +106,11 @@ class RegionClient final {
       std::string_view path, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
   // Asks for the region published as name.  Returns it adopted (see
-  // Region::Adopt), owned by the caller.  ENOENT if nothing is published
-  // under that name; EACCES if kReadWrite is asked for a read-only region;
+  // Region::Adopt), owned by the caller; with kReadOnly it never grants
+  // PROT_WRITE (a reply that does is Error::kProtocol).  ENOENT if nothing
+  // is published under that name; EACCES if kReadWrite is asked for a
+  // read-only region; ENOTSUP if kReadOnly is asked for an ashmem region
+  // published kReadWrite;
   // Error::kProtocol if the reply is malformed; EPIPE or ECONNRESET if the
   // server went away.
   Result<Region> Get(std::string_view name, Access access = Access::kReadOnly);
