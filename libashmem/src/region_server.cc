@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 #include <ashmem/fd_passing.h>
 
@@ -80,12 +81,13 @@ int ConnectTo(int fd, const sockaddr_un& addr) {
   return ret < 0 ? errno : 0;
 }
 
-// Waits for fd to become readable; false on timeout.
-Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
+// Waits until fd has events (or an error or hang-up to report); false on
+// timeout.
+Result<bool> WaitFor(int fd, short events, Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
-    pollfd pfd = {fd, POLLIN, 0};
+    pollfd pfd = {fd, events, 0};
     int ret = poll(&pfd, 1, timeout);
     if (ret > 0)
       return true;
@@ -93,6 +95,26 @@ Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
       return false;
     if (errno != EINTR)
       return ErrnoError(errno);
+  }
+}
+
+Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
+  return WaitFor(fd, POLLIN, deadline);
+}
+
+// Sends one message on a non-blocking socket, waiting for room until
+// deadline (ETIMEDOUT then).
+Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
+                               std::span<const int> fds, Clock::time_point deadline) {
+  for (;;) {
+    Result<std::size_t> sent = SendFds(socket, payload, fds);
+    if (sent.ok() || sent.error() != std::errc::resource_unavailable_try_again)
+      return sent;
+    Result<bool> ready = WaitFor(socket, POLLOUT, deadline);
+    if (!ready.ok())
+      return ready.error();
+    if (!*ready)
+      return ErrnoError(ETIMEDOUT);
   }
 }
 
@@ -209,22 +231,29 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
 }
 
 Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
-  Result<bool> ready = WaitReadable(listener_.get(), DeadlineAfter(timeout));
+  // One deadline for the whole call: waiting for the client, its requests
+  // and room for the replies all count, so no client can hold the server
+  // (which serves one at a time) longer than timeout.
+  const Clock::time_point deadline = DeadlineAfter(timeout);
+  Result<bool> ready = WaitReadable(listener_.get(), deadline);
   if (!ready.ok())
     return ready.error();
   if (!*ready)
     return ErrnoError(ETIMEDOUT);
-  UniqueFd connection(
-      RetryOnEintr([&] { return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC); }));
+  // Non-blocking, so that a client that does not read its replies makes
+  // the send wait in poll(), bounded by the deadline, not in sendmsg().
+  UniqueFd connection(RetryOnEintr([&] {
+    return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  }));
   if (!connection.valid())
     return ErrnoError(errno);
   for (;;) {
-    ready = WaitReadable(connection.get(), DeadlineAfter(timeout));
+    ready = WaitReadable(connection.get(), deadline);
     if (!ready.ok())
       return ready.error();
     if (!*ready)
       return ErrnoError(ETIMEDOUT);
-    Result<bool> more = ServeRequest(connection.get());
+    Result<bool> more = ServeRequest(connection.get(), deadline);
     if (!more.ok())
       return more.error();
     if (!*more)
@@ -233,11 +262,14 @@ Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
 }
 
 // Answers one request; false when the client has hung up.
-Result<bool> RegionServer::ServeRequest(int connection) {
+Result<bool> RegionServer::ServeRequest(int connection,
+                                        std::chrono::steady_clock::time_point deadline) {
   Request request = {};
   Result<ReceivedMessage> message =
       ReceiveFds(connection, {reinterpret_cast<std::byte*>(&request), sizeof(request)}, 0);
   if (!message.ok()) {
+    if (message.error() == std::errc::resource_unavailable_try_again)
+      return true;  // woken for nothing: wait again
     if (message.error() == std::errc::connection_reset)
       return false;
     if (message.error() == std::errc::message_size)
@@ -279,8 +311,8 @@ Result<bool> RegionServer::ServeRequest(int connection) {
   }
   const std::array<int, 1> fds = {fd};
   std::span<const int> send_fds(fds.data(), fd >= 0 ? 1 : 0);
-  Result<std::size_t> sent =
-      SendFds(connection, {reinterpret_cast<const std::byte*>(&reply), sizeof(reply)}, send_fds);
+  Result<std::size_t> sent = SendBefore(
+      connection, {reinterpret_cast<const std::byte*>(&reply), sizeof(reply)}, send_fds, deadline);
   if (!sent.ok()) {
     if (sent.error() == std::errc::broken_pipe || sent.error() == std::errc::connection_reset) {
       return false;
@@ -346,18 +378,43 @@ Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::m
   }
 }
 
-Result<Region> RegionClient::Get(std::string_view name, Access access) {
+Result<Region> RegionClient::Get(std::string_view name, Access access,
+                                 std::chrono::milliseconds timeout) {
   if (name.empty() || name.size() > kMaxRegionNameLength)
     return ErrnoError(EINVAL);
+  if (!socket_.valid())
+    return ErrnoError(ENOTCONN);
+  const Clock::time_point deadline = DeadlineAfter(timeout);
   Request request = {};
   request.magic = kRequestMagic;
   request.version = kProtocolVersion;
   request.access = access == Access::kReadWrite ? 1 : 0;
   std::memcpy(request.name, name.data(), name.size());
-  ssize_t sent =
-      RetryOnEintr([&] { return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL); });
-  if (sent < 0)
-    return ErrnoError(errno);
+  for (;;) {
+    ssize_t sent = RetryOnEintr([&] {
+      return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL | MSG_DONTWAIT);
+    });
+    if (sent >= 0)
+      break;
+    if (errno != EAGAIN)
+      return ErrnoError(errno);
+    Result<bool> ready = WaitFor(socket_.get(), POLLOUT, deadline);
+    if (!ready.ok())
+      return ready.error();
+    if (!*ready) {
+      socket_.reset();
+      return ErrnoError(ETIMEDOUT);
+    }
+  }
+  Result<bool> answered = WaitReadable(socket_.get(), deadline);
+  if (!answered.ok())
+    return answered.error();
+  if (!*answered) {
+    // A reply may still come; it must not be read as the answer to a later
+    // request, so the connection ends here.
+    socket_.reset();
+    return ErrnoError(ETIMEDOUT);
+  }
 
   Reply reply = {};
   Result<ReceivedMessage> message =

@@ -11,10 +11,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <future>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "test_util.h"
@@ -46,6 +50,28 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A socket of type connected to path, or an invalid fd.
+UniqueFd RawConnect(const std::string& path, int type = SOCK_SEQPACKET) {
+  UniqueFd fd(socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return UniqueFd();
+  return fd;
+}
+
+// A well-formed read-only request for name, as RegionClient sends it.
+std::array<char, 264> RawRequest(std::string_view name) {
+  std::array<char, 264> request = {};
+  const std::uint32_t magic = 0x51525341;  // "ASRQ"
+  const std::uint16_t version = 1;
+  std::memcpy(request.data(), &magic, 4);
+  std::memcpy(request.data() + 4, &version, 2);
+  std::memcpy(request.data() + 8, name.data(), name.size());
+  return request;
+}
 
 class RegionServerTest : public BackendTest {
  protected:
@@ -255,6 +281,67 @@ TEST(RegionServerSocketTest, ServeClientTimesOutWithoutClients) {
   Result<RegionServer> server = RegionServer::Listen(dir.Sock());
   ASSERT_TRUE(server.ok());
   EXPECT_EQ(std::errc::timed_out, server->ServeClient(20ms).error());
+}
+
+// ServeClient(timeout) bounds the whole call: one client that floods
+// requests and never reads its replies cannot hold the server (which
+// serves one client at a time) past the timeout.
+TEST(RegionServerSocketTest, ServeClientEndsAtItsTimeoutUnderAFloodingClient) {
+  TempDir dir;
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  Result<Region> region = Region::Create("flooded", PageSize(), Backend::kMemfd);
+  ASSERT_TRUE(region.ok());
+  ASSERT_TRUE(server->Publish("flooded", *region, Access::kReadOnly).ok());
+  UniqueFd flooder = RawConnect(dir.Sock());
+  ASSERT_TRUE(flooder.valid()) << strerror(errno);
+  const timeval send_timeout = {0, 50 * 1000};
+  ASSERT_EQ(0, setsockopt(flooder.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
+                          sizeof(send_timeout)));
+  std::atomic<bool> stop{false};
+  std::thread flood([&] {
+    const auto request = RawRequest("flooded");
+    while (!stop.load()) {
+      if (send(flooder.get(), request.data(), request.size(), MSG_NOSIGNAL) < 0 &&
+          errno != EAGAIN && errno != EINTR) {
+        break;  // the server hung up
+      }
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto served = std::async(std::launch::async, [&] { return server->ServeClient(300ms); });
+  const bool returned = served.wait_for(5s) == std::future_status::ready;
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  stop = true;
+  flood.join();
+  flooder.reset();  // ends a server that ignored its timeout
+  Result<void> result = served.get();
+  ASSERT_TRUE(returned) << "ServeClient(300ms) still ran after 5 s";
+  EXPECT_LT(elapsed, 1300ms) << "ServeClient(300ms) took "
+                             << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                             << " ms";
+  EXPECT_EQ(std::errc::timed_out, result.error());
+}
+
+// Get has a timeout too: a server that accepts but never answers costs the
+// client at most that long, and the connection is then unusable (a late
+// reply must not be taken for the answer to a later request).
+TEST(RegionServerSocketTest, GetEndsAtItsTimeoutWhenTheServerNeverAnswers) {
+  TempDir dir;
+  UniqueFd mute(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, dir.Sock().c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(0, bind(mute.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+  ASSERT_EQ(0, listen(mute.get(), 4));
+  Result<RegionClient> client = RegionClient::Connect(dir.Sock());
+  ASSERT_TRUE(client.ok()) << client.error().message();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(std::errc::timed_out, client->Get("anything", Access::kReadOnly, 200ms).error());
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 200ms);
+  EXPECT_LT(elapsed, 1200ms);
+  EXPECT_EQ(std::errc::not_connected, client->Get("anything", Access::kReadOnly, 200ms).error());
 }
 
 TEST(RegionServerSocketTest, ListenRefusesAPathWhereAServerAnswers) {

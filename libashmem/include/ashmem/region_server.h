@@ -35,6 +35,9 @@ enum class Access {
   kReadWrite,  // the region is served as it is
 };
 
+// How long RegionClient::Get waits for the server by default.
+inline constexpr std::chrono::milliseconds kDefaultRequestTimeout{10000};
+
 // The longest name a region can be published under, in bytes.
 inline constexpr std::size_t kMaxRegionNameLength = 255;
 
@@ -73,11 +76,15 @@ class RegionServer final {
   // reopen (ENOENT without /proc) on memfd.
   Result<void> Publish(std::string_view name, const Region& region, Access access);
 
-  // Waits up to timeout for one client, answers its requests until it hangs
-  // up, and returns.  ETIMEDOUT if no client came, or if the client sent
-  // nothing for timeout; Error::kProtocol for a malformed request.  Problems
-  // the client caused (an unknown name, a write request for a read-only
-  // region) are answered to the client and are not errors here.
+  // Waits for one client, answers its requests until it hangs up, and
+  // returns; the whole call takes at most about timeout.  Waiting for the
+  // client, for each request and for room to send each reply all count
+  // against it, so one client (served alone) cannot hold the server longer,
+  // whether it is silent, floods requests or never reads its replies.
+  // ETIMEDOUT when the time runs out (the connection is then closed);
+  // Error::kProtocol for a malformed request.  Problems the client caused
+  // (an unknown name, a write request for a read-only region) are answered
+  // to the client and are not errors here.
   Result<void> ServeClient(std::chrono::milliseconds timeout);
 
  private:
@@ -87,7 +94,7 @@ class RegionServer final {
     Access access;
   };
   RegionServer(UniqueFd listener, std::string path) noexcept;
-  Result<bool> ServeRequest(int connection);
+  Result<bool> ServeRequest(int connection, std::chrono::steady_clock::time_point deadline);
 
   UniqueFd listener_;
   std::string path_;
@@ -112,8 +119,12 @@ class RegionClient final {
   // read-only region; ENOTSUP if kReadOnly is asked for an ashmem region
   // published kReadWrite;
   // Error::kProtocol if the reply is malformed; EPIPE or ECONNRESET if the
-  // server went away.
-  Result<Region> Get(std::string_view name, Access access = Access::kReadOnly);
+  // server went away.  The request and its reply must both be done within
+  // timeout: ETIMEDOUT otherwise, and the connection is then closed (a late
+  // reply cannot be matched to a request any more), so that every later Get
+  // fails with ENOTCONN; connect again.
+  Result<Region> Get(std::string_view name, Access access = Access::kReadOnly,
+                     std::chrono::milliseconds timeout = kDefaultRequestTimeout);
 
  private:
   explicit RegionClient(UniqueFd socket) noexcept : socket_(std::move(socket)) {}
