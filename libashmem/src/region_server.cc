@@ -12,6 +12,7 @@
 #include <ashmem/region_server.h>
 
 #include <poll.h>
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -128,12 +130,22 @@ Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
 
 // ---- RegionServer ---------------------------------------------------------
 
-RegionServer::RegionServer(UniqueFd listener, std::string path) noexcept
-    : listener_(std::move(listener)), path_(std::move(path)) {}
+RegionServer::RegionServer(UniqueFd listener, std::string path, UniqueFd dir, std::string base,
+                           std::uint64_t socket_dev, std::uint64_t socket_ino) noexcept
+    : listener_(std::move(listener)),
+      path_(std::move(path)),
+      dir_(std::move(dir)),
+      base_(std::move(base)),
+      socket_dev_(socket_dev),
+      socket_ino_(socket_ino) {}
 
 RegionServer::RegionServer(RegionServer&& other) noexcept
     : listener_(std::move(other.listener_)),
       path_(std::exchange(other.path_, {})),
+      dir_(std::move(other.dir_)),
+      base_(std::exchange(other.base_, {})),
+      socket_dev_(std::exchange(other.socket_dev_, 0)),
+      socket_ino_(std::exchange(other.socket_ino_, 0)),
       regions_(std::move(other.regions_)) {}
 
 RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
@@ -141,15 +153,28 @@ RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
     RegionServer old(std::move(*this));
     listener_ = std::move(other.listener_);
     path_ = std::exchange(other.path_, {});
+    dir_ = std::move(other.dir_);
+    base_ = std::exchange(other.base_, {});
+    socket_dev_ = std::exchange(other.socket_dev_, 0);
+    socket_ino_ = std::exchange(other.socket_ino_, 0);
     regions_ = std::move(other.regions_);
   }
   return *this;
 }
 
 RegionServer::~RegionServer() {
-  if (listener_.valid() && !path_.empty()) {
-    internal::ErrnoRestorer keep_errno;
-    unlink(path_.c_str());
+  if (!listener_.valid() || !dir_.valid())
+    return;
+  internal::ErrnoRestorer keep_errno;
+  // Remove the path only while it is still this server's socket: another
+  // server may have taken it over since (after someone removed ours).
+  // Between the check and the unlink nobody else can bind there, because
+  // the name is taken; only a rename onto it could slip in.
+  struct stat st = {};
+  if (fstatat(dir_.get(), base_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      static_cast<std::uint64_t>(st.st_dev) == socket_dev_ &&
+      static_cast<std::uint64_t>(st.st_ino) == socket_ino_) {
+    unlinkat(dir_.get(), base_.c_str(), 0);
   }
 }
 
@@ -157,39 +182,68 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
   Result<sockaddr_un> addr = MakeAddress(path);
   if (!addr.ok())
     return addr.error();
-  const std::string temp = path + "." + std::to_string(getpid()) + ".tmp";
-  Result<sockaddr_un> temp_addr = MakeAddress(temp);
-  if (!temp_addr.ok())
-    return temp_addr.error();
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir_path = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : path.substr(0, slash);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..")
+    return ErrnoError(EINVAL);
+  UniqueFd dir(RetryOnEintr(
+      [&] { return open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC); }));
+  if (!dir.valid())
+    return ErrnoError(errno);
 
   struct stat st = {};
-  if (lstat(path.c_str(), &st) == 0) {
+  if (fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISSOCK(st.st_mode))
       return ErrnoError(EEXIST);
+    // Is anybody listening?  The probe's connection, if it gets one, is
+    // closed at once; ServeClient skips such a connection, so the live
+    // server loses nothing to it.
     Result<UniqueFd> probe = NewSocket();
     if (!probe.ok())
       return probe.error();
-    if (ConnectTo(probe->get(), *addr) == 0)
-      return ErrnoError(EADDRINUSE);
-    // Nobody listens: a stale socket, replaced by the rename below.
+    const int err = ConnectTo(probe->get(), *addr);
+    if (err == 0 || err == EPROTOTYPE || err == EAGAIN)
+      return ErrnoError(EADDRINUSE);  // alive: ours, another type, or busy
+    if (err != ECONNREFUSED)
+      return ErrnoError(err);
+    // ECONNREFUSED: a socket file with nobody behind it, replaced below.
   }
 
+  // Bind under a temporary name in the same directory, then rename into
+  // place.  The name is short, and when the directory's own path leaves no
+  // room for it in sun_path, it is reached through /proc/self/fd instead,
+  // so that every path that fits in sun_path works.
+  static std::atomic<unsigned> sequence{0};
+  const std::string temp = ".ashmem-" + std::to_string(getpid()) + "-" +
+                           std::to_string(sequence.fetch_add(1)) + ".tmp";
+  Result<sockaddr_un> temp_addr = MakeAddress(path.substr(0, slash + 1) + temp);
+  if (!temp_addr.ok()) {
+    temp_addr = MakeAddress("/proc/self/fd/" + std::to_string(dir.get()) + "/" + temp);
+    if (!temp_addr.ok())
+      return temp_addr.error();
+  }
   Result<UniqueFd> listener = NewSocket();
   if (!listener.ok())
     return listener.error();
-  unlink(temp.c_str());
+  unlinkat(dir.get(), temp.c_str(), 0);
   if (bind(listener->get(), reinterpret_cast<const sockaddr*>(&*temp_addr), sizeof(*temp_addr)) <
       0) {
     return ErrnoError(errno);
   }
   // Publish the path only once connections are accepted, so that a client
   // that sees it never gets ECONNREFUSED.
-  if (listen(listener->get(), 8) < 0 || rename(temp.c_str(), path.c_str()) < 0) {
+  if (listen(listener->get(), 8) < 0 ||
+      renameat(dir.get(), temp.c_str(), dir.get(), base.c_str()) < 0 ||
+      fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
     int saved = errno;
-    unlink(temp.c_str());
+    unlinkat(dir.get(), temp.c_str(), 0);
     return ErrnoError(saved);
   }
-  return RegionServer(std::move(listener).value(), std::move(path));
+  return RegionServer(std::move(listener).value(), std::move(path), std::move(dir), std::move(base),
+                      static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
 }
 
 Result<void> RegionServer::Publish(std::string_view name, const Region& region, Access access) {
@@ -235,28 +289,39 @@ Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
   // and room for the replies all count, so no client can hold the server
   // (which serves one at a time) longer than timeout.
   const Clock::time_point deadline = DeadlineAfter(timeout);
-  Result<bool> ready = WaitReadable(listener_.get(), deadline);
-  if (!ready.ok())
-    return ready.error();
-  if (!*ready)
-    return ErrnoError(ETIMEDOUT);
-  // Non-blocking, so that a client that does not read its replies makes
-  // the send wait in poll(), bounded by the deadline, not in sendmsg().
-  UniqueFd connection(RetryOnEintr([&] {
-    return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  }));
-  if (!connection.valid())
-    return ErrnoError(errno);
   for (;;) {
-    ready = WaitReadable(connection.get(), deadline);
+    Result<bool> ready = WaitReadable(listener_.get(), deadline);
     if (!ready.ok())
       return ready.error();
     if (!*ready)
       return ErrnoError(ETIMEDOUT);
-    Result<bool> more = ServeRequest(connection.get(), deadline);
-    if (!more.ok())
-      return more.error();
-    if (!*more)
+    // Non-blocking, so that a client that does not read its replies makes
+    // the send wait in poll(), bounded by the deadline, not in sendmsg().
+    UniqueFd connection(RetryOnEintr([&] {
+      return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    }));
+    if (!connection.valid()) {
+      if (errno == EAGAIN || errno == ECONNABORTED)
+        continue;
+      return ErrnoError(errno);
+    }
+    std::size_t answered = 0;
+    for (;;) {
+      ready = WaitReadable(connection.get(), deadline);
+      if (!ready.ok())
+        return ready.error();
+      if (!*ready)
+        return ErrnoError(ETIMEDOUT);
+      Result<bool> more = ServeRequest(connection.get(), deadline);
+      if (!more.ok())
+        return more.error();
+      if (!*more)
+        break;
+      ++answered;
+    }
+    // A connection that hung up before asking anything was no client (a
+    // liveness probe, see Listen): wait for the next one.
+    if (answered != 0)
       return {};
   }
 }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -363,6 +364,78 @@ TEST(RegionServerSocketTest, ListenReplacesAStaleSocket) {
   }
   Result<RegionServer> server = RegionServer::Listen(dir.Sock());
   EXPECT_TRUE(server.ok()) << server.error().message();
+}
+
+// A server that goes away removes its socket only if the path is still
+// its own: a newer server listening there keeps its path.
+TEST(RegionServerSocketTest, DestructionLeavesAPathAnotherServerNowOwns) {
+  TempDir dir;
+  std::optional<RegionServer> old_server;
+  {
+    Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    old_server.emplace(std::move(server).value());
+  }
+  ASSERT_EQ(0, unlink(dir.Sock().c_str()));  // e.g. a tmp cleaner, or an admin
+  Result<RegionServer> new_server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(new_server.ok()) << new_server.error().message();
+  old_server.reset();
+  EXPECT_EQ(0, access(dir.Sock().c_str(), F_OK)) << "the old server removed the new one's path";
+  EXPECT_TRUE(RawConnect(dir.Sock()).valid()) << "the new server no longer answers";
+}
+
+// Only ECONNREFUSED means nobody listens.  A live service of another socket
+// type (connect says EPROTOTYPE) is not stale and must not be replaced.
+TEST(RegionServerSocketTest, ListenRefusesToReplaceALiveStreamService) {
+  TempDir dir;
+  UniqueFd service(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, dir.Sock().c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(0, bind(service.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+  ASSERT_EQ(0, listen(service.get(), 4));
+  EXPECT_EQ(std::errc::address_in_use, RegionServer::Listen(dir.Sock()).error());
+  EXPECT_TRUE(RawConnect(dir.Sock(), SOCK_STREAM).valid()) << "the stream service was replaced";
+}
+
+// The temporary name must not make a path that fits in sun_path fail.
+TEST(RegionServerSocketTest, ListenTakesTheLongestPathThatFits) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::size_t longest = sizeof(sockaddr_un::sun_path) - 1;
+  const std::string base = dir.Sock() + "-";
+  ASSERT_LT(base.size(), longest);
+  const std::string path = base + std::string(longest - base.size(), 'p');
+  ASSERT_EQ(longest, path.size());
+  {
+    Result<RegionServer> server = RegionServer::Listen(path);
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    auto client = std::async(std::launch::async, [&] {
+      Result<RegionClient> c = RegionClient::Connect(path, 10s);
+      return c.ok() ? c->Get("x", Access::kReadOnly, 10s).error() : c.error();
+    });
+    EXPECT_TRUE(server->ServeClient(10s).ok());
+    EXPECT_EQ(std::errc::no_such_file_or_directory, client.get());
+  }
+  EXPECT_NE(0, access(path.c_str(), F_OK));
+  EXPECT_EQ(std::errc::filename_too_long, RegionServer::Listen(path + "p").error());
+}
+
+// Finding a live server costs it nothing: the connection the liveness probe
+// leaves in its backlog is not taken for its next client.
+TEST(RegionServerSocketTest, LivenessProbeDoesNotCostTheServerItsNextClient) {
+  TempDir dir;
+  Result<RegionServer> server = RegionServer::Listen(dir.Sock());
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  ASSERT_EQ(std::errc::address_in_use, RegionServer::Listen(dir.Sock()).error());
+  auto client = std::async(std::launch::async, [&] {
+    Result<RegionClient> c = RegionClient::Connect(dir.Sock(), 10s);
+    return c.ok() ? c->Get("x", Access::kReadOnly, 5s).error() : c.error();
+  });
+  Result<void> served = server->ServeClient(10s);
+  EXPECT_TRUE(served.ok()) << served.error().message();
+  EXPECT_EQ(std::errc::no_such_file_or_directory, client.get())
+      << "the client was not served: ServeClient took the probe for it";
 }
 
 TEST(RegionServerSocketTest, ListenRefusesToReplaceOtherFiles) {

@@ -19,6 +19,7 @@
 #define LIBASHMEM_ASHMEM_REGION_SERVER_H_
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,19 +46,24 @@ inline constexpr std::size_t kMaxRegionNameLength = 255;
 // that calls ServeClient.  Move-only; not thread-safe.
 class RegionServer final {
  public:
-  // Listens on path.  The socket is created under a temporary name and
-  // renamed into place once it accepts connections, so a client that sees
-  // the path can connect.  A stale socket (nobody listening) at path is
-  // replaced; EADDRINUSE if a server answers there, EEXIST if path is
-  // something other than a socket, ENAMETOOLONG if path does not fit in
-  // sockaddr_un.
+  // Listens on path.  The socket is created under a temporary name in the
+  // same directory and renamed into place once it accepts connections, so
+  // a client that sees the path can connect; every path that fits in
+  // sun_path (107 bytes) works.  A stale socket at path (connect says
+  // ECONNREFUSED: nobody listens) is replaced.  EADDRINUSE if anything
+  // listens there (a RegionServer, or a socket of another type), EEXIST if
+  // path is something other than a socket, ENAMETOOLONG if path does not
+  // fit in sockaddr_un, EINVAL if it names no file (empty, or ends in '/'),
+  // or the error of the connect that probed it.  Probing a live server
+  // leaves it a connection that hangs up at once; ServeClient skips those.
   static Result<RegionServer> Listen(std::string path);
 
   RegionServer(RegionServer&& other) noexcept;
   RegionServer& operator=(RegionServer&& other) noexcept;
   RegionServer(const RegionServer&) = delete;
   RegionServer& operator=(const RegionServer&) = delete;
-  // Stops listening and removes the socket path.
+  // Stops listening and removes the socket path, if it is still this
+  // server's socket (not one a later server put there).
   ~RegionServer();
 
   const std::string& path() const noexcept { return path_; }
@@ -81,6 +87,8 @@ class RegionServer final {
   // client, for each request and for room to send each reply all count
   // against it, so one client (served alone) cannot hold the server longer,
   // whether it is silent, floods requests or never reads its replies.
+  // A connection that hangs up before its first request (such as Listen's
+  // liveness probe) is not a client: the call waits for the next one.
   // ETIMEDOUT when the time runs out (the connection is then closed);
   // Error::kProtocol for a malformed request.  Problems the client caused
   // (an unknown name, a write request for a read-only region) are answered
@@ -93,11 +101,16 @@ class RegionServer final {
     UniqueFd read_only_fd;  // memfd: an O_RDONLY fd, for read-only requests
     Access access;
   };
-  RegionServer(UniqueFd listener, std::string path) noexcept;
+  RegionServer(UniqueFd listener, std::string path, UniqueFd dir, std::string base,
+               std::uint64_t socket_dev, std::uint64_t socket_ino) noexcept;
   Result<bool> ServeRequest(int connection, std::chrono::steady_clock::time_point deadline);
 
   UniqueFd listener_;
   std::string path_;
+  UniqueFd dir_;                  // the directory of path_ (O_PATH)
+  std::string base_;              // the socket's name in it
+  std::uint64_t socket_dev_ = 0;  // the socket file, to tell it from a successor's
+  std::uint64_t socket_ino_ = 0;
   std::map<std::string, Entry, std::less<>> regions_;
 };
 
