@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The libcutils ashmem API, for code written against Android's
- * <cutils/ashmem.h>: the same six functions, the same signatures and the
- * same contract, so that such code builds and behaves unchanged on Linux.
+ * <cutils/ashmem.h>: the same six functions with the same signatures, and
+ * libcutils' contract wherever Android code meets ours (its regions, seals,
+ * device names and return values), so that such code builds and behaves
+ * unchanged on Linux.  The deliberate differences (this library never
+ * aborts, rejects pin ranges beyond 32 bits instead of truncating them, and
+ * fails with EOVERFLOW instead of returning a wrong size past 2 GiB) are
+ * listed in Documentation/libashmem.rst.
  *
  * Every function returns a value >= 0 on success and -1 with errno set on
  * failure.  A file descriptor that is neither an ashmem region nor a region
