@@ -63,8 +63,8 @@ std::atomic<dev_t> known_rdev{0};
 
 std::string ReadBootId() {
   ErrnoRestorer keep_errno;
-  UniqueFd fd(RetryOnEintr(
-      [] { return open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC); }));
+  UniqueFd fd(
+      RetryOnEintr([] { return open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC); }));
   if (!fd.valid())
     return {};
   char buf[64];

@@ -95,8 +95,8 @@ Result<MappedReadOnlyRegion> Region::CreateMappedReadOnly(std::string_view name,
   // seal and keeps writing.
   if (Result<void> ret = region->RestrictProt(PROT_READ | PROT_EXEC); !ret.ok())
     return ret.error();
-  Region read_only(std::move(ro).value(), Backend::kMemfd, region->size_,
-                   std::move(region->name_), true);
+  Region read_only(std::move(ro).value(), Backend::kMemfd, region->size_, std::move(region->name_),
+                   true);
   return MappedReadOnlyRegion{std::move(read_only), std::move(mapping).value()};
 }
 

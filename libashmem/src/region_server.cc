@@ -11,8 +11,8 @@
 // the session when the client hangs up.
 #include <ashmem/region_server.h>
 
-#include <poll.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -189,8 +189,8 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   if (base.empty() || base == "." || base == "..")
     return ErrnoError(EINVAL);
-  UniqueFd dir(RetryOnEintr(
-      [&] { return open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC); }));
+  UniqueFd dir(
+      RetryOnEintr([&] { return open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC); }));
   if (!dir.valid())
     return ErrnoError(errno);
 
@@ -217,8 +217,8 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
   // room for it in sun_path, it is reached through /proc/self/fd instead,
   // so that every path that fits in sun_path works.
   static std::atomic<unsigned> sequence{0};
-  const std::string temp = ".ashmem-" + std::to_string(getpid()) + "-" +
-                           std::to_string(sequence.fetch_add(1)) + ".tmp";
+  const std::string temp =
+      ".ashmem-" + std::to_string(getpid()) + "-" + std::to_string(sequence.fetch_add(1)) + ".tmp";
   Result<sockaddr_un> temp_addr = MakeAddress(path.substr(0, slash + 1) + temp);
   if (!temp_addr.ok()) {
     temp_addr = MakeAddress("/proc/self/fd/" + std::to_string(dir.get()) + "/" + temp);
@@ -297,9 +297,8 @@ Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
       return ErrnoError(ETIMEDOUT);
     // Non-blocking, so that a client that does not read its replies makes
     // the send wait in poll(), bounded by the deadline, not in sendmsg().
-    UniqueFd connection(RetryOnEintr([&] {
-      return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    }));
+    UniqueFd connection(RetryOnEintr(
+        [&] { return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK); }));
     if (!connection.valid()) {
       if (errno == EAGAIN || errno == ECONNABORTED)
         continue;
@@ -363,8 +362,8 @@ Result<bool> RegionServer::ServeRequest(int connection,
     const bool narrow = request.access == 0 && entry.access == Access::kReadWrite;
     const int candidate = narrow ? entry.read_only_fd.get() : entry.fd.get();
     Result<Backend> backend = internal::Identify(candidate);
-    Result<std::size_t> size =
-        backend.ok() ? internal::GetSize(candidate, *backend) : Result<std::size_t>(backend.error());
+    Result<std::size_t> size = backend.ok() ? internal::GetSize(candidate, *backend)
+                                            : Result<std::size_t>(backend.error());
     if (narrow && candidate < 0) {
       reply.error = ENOTSUP;
     } else if (!size.ok()) {

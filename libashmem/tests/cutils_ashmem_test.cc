@@ -290,8 +290,7 @@ TEST_F(CutilsAshmemMemfdTest, MemfdWithoutBothSizeSealsIsNotARegion) {
     errno = 0;
     EXPECT_EQ(-1, ashmem_get_size_region(fd.get())) << "seals " << seals;
     EXPECT_EQ(ENOTTY, errno);
-    EXPECT_EQ(std::errc::inappropriate_io_control_operation,
-              Region::Adopt(std::move(fd)).error())
+    EXPECT_EQ(std::errc::inappropriate_io_control_operation, Region::Adopt(std::move(fd)).error())
         << "seals " << seals;
   }
 }

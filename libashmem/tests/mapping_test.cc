@@ -145,8 +145,8 @@ TEST_P(MappingTest, ProtectCannotAddRightsTheMappingWasNotMadeWith) {
 // Read-only mappings hand out const memory only.
 static_assert(std::is_same_v<decltype(std::declval<const ReadOnlyMapping&>().span()),
                              std::span<const std::byte>>);
-static_assert(std::is_same_v<decltype(std::declval<const ReadOnlyMapping&>().data()),
-                             const std::byte*>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const ReadOnlyMapping&>().data()), const std::byte*>);
 static_assert(!std::is_copy_constructible_v<ReadOnlyMapping>);
 
 TEST_P(MappingTest, ReadOnlyMappingSeesWritesThroughConstMemory) {

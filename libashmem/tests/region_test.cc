@@ -423,8 +423,8 @@ TEST_P(RegionTest, MappedReadOnlyRegionCannotBeWrittenThroughAnyHolder) {
     const std::string proc = "/proc/self/fd/" + std::to_string(fd);
     UniqueFd reopened(open(proc.c_str(), O_RDWR | O_CLOEXEC));
     if (reopened.valid()) {
-      EXPECT_EQ(MAP_FAILED, mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED,
-                                 reopened.get(), 0));
+      EXPECT_EQ(MAP_FAILED,
+                mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, reopened.get(), 0));
       EXPECT_EQ(-1, write(reopened.get(), "x", 1));
       EXPECT_NE(0, ftruncate(reopened.get(), 0));
     }

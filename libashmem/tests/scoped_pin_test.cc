@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ashmem/scoped_pin.h>
 
-#include <gtest/gtest.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -131,9 +132,17 @@ TEST_P(ScopedPinTest, OutlivesItsRegionWithoutTouchingTheFdsNextOwner) {
   mapping_.Reset();
   EXPECT_EQ(1, FdsReferringTo(*id)) << "the pin keeps its own reference";
 
-  Result<Region> next = Region::Create("next-owner", PageSize(), backend());
-  ASSERT_TRUE(next.ok()) << next.error().message();
-  ASSERT_EQ(old_fd, next->fd()) << "the test needs the fd number to be reused";
+  Result<Region> made = Region::Create("next-owner", PageSize(), backend());
+  ASSERT_TRUE(made.ok()) << made.error().message();
+  if (made->fd() != old_fd) {
+    // Put the new region at the old number (free now) whatever the kernel
+    // picked: F_DUPFD gives the lowest free fd from old_fd on.
+    ASSERT_EQ(old_fd, fcntl(made->fd(), F_DUPFD_CLOEXEC, old_fd)) << strerror(errno);
+    made = Region::Adopt(UniqueFd(old_fd));
+    ASSERT_TRUE(made.ok()) << made.error().message();
+  }
+  Result<Region>& next = made;
+  ASSERT_EQ(old_fd, next->fd());
   Result<Mapping> next_mapping = next->Map(PROT_READ | PROT_WRITE);
   ASSERT_TRUE(next_mapping.ok()) << next_mapping.error().message();
   pin.reset();

@@ -188,8 +188,7 @@ class Region final {
   Result<std::uint64_t> FileId() const;
 
  private:
-  Region(UniqueFd fd, Backend backend, std::size_t size, std::string name,
-         bool read_only) noexcept;
+  Region(UniqueFd fd, Backend backend, std::size_t size, std::string name, bool read_only) noexcept;
 
   UniqueFd fd_;
   Backend backend_ = Backend::kMemfd;
