@@ -255,13 +255,15 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
   if (!fd.ok())
     return fd.error();
   // On memfd every read-only answer is an O_RDONLY fd, through which a
-  // receiver can neither write nor seal; ashmem has no such fd.
+  // receiver can neither write nor seal; ashmem has no such fd.  Without
+  // /proc there is none either: a kReadOnly region is then still sealed
+  // against writes and further seals (RestrictProt below), and read-only
+  // requests of a kReadWrite one are refused.
   UniqueFd read_only_fd;
   if (region.backend() == Backend::kMemfd) {
     Result<UniqueFd> ro = internal::ReadOnlyFd(fd->get(), Backend::kMemfd);
-    if (!ro.ok())
-      return ro.error();
-    read_only_fd = std::move(ro).value();
+    if (ro.ok())
+      read_only_fd = std::move(ro).value();
   }
   if (access == Access::kReadOnly) {
     Result<int> prot = region.Prot();
@@ -277,10 +279,13 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
       fd = std::move(view).value().Release();
     }
   }
-  if (access == Access::kReadOnly && read_only_fd.valid())
-    fd = std::move(read_only_fd);
-  regions_.insert_or_assign(std::string(name),
-                            Entry{std::move(fd).value(), std::move(read_only_fd), access});
+  Entry entry{std::move(fd).value(), UniqueFd(), access};
+  if (access == Access::kReadOnly && read_only_fd.valid()) {
+    entry.fd = std::move(read_only_fd);  // every answer is read-only
+  } else {
+    entry.read_only_fd = std::move(read_only_fd);
+  }
+  regions_.insert_or_assign(std::string(name), std::move(entry));
   return {};
 }
 

@@ -77,9 +77,11 @@ class RegionServer final {
   // O_RDONLY fd (a reopen through /proc/self/fd), so a receiver cannot seal
   // or write it; a kReadWrite region can then also be asked for read-only.
   // On ashmem the mask belongs to the area: a read-only request of a
-  // kReadWrite region is refused (ENOTSUP to the client).  EINVAL for an
-  // empty name or one longer than kMaxRegionNameLength; the error of the
-  // reopen (ENOENT without /proc) on memfd.
+  // kReadWrite region is refused (ENOTSUP to the client), as it is on
+  // memfd without /proc (no reopen; a kReadOnly memfd region is then served
+  // sealed with F_SEAL_FUTURE_WRITE|F_SEAL_SEAL, which also stops writes
+  // and seals).  EINVAL for an empty name or one longer than
+  // kMaxRegionNameLength.
   Result<void> Publish(std::string_view name, const Region& region, Access access);
 
   // Waits for one client, answers its requests until it hangs up, and
