@@ -64,7 +64,11 @@ enum class PinState {
 // other value of ASHMEM_BACKEND.  Read anew on every call.
 Result<Backend> DefaultBackend();
 
-// True if /dev/ashmem exists and answers as an ashmem device.
+// True if the ashmem device opens and answers as ashmem.  It is looked up
+// as libcutils looks it up: /dev/ashmem<boot_id> (the text of
+// /proc/sys/kernel/random/boot_id without its newline), then /dev/ashmem.
+// Opening it also teaches the library the device number by which it
+// recognises ashmem fds from then on.
 bool AshmemDeviceAvailable();
 
 // Asks the kernel to purge every unpinned range of every ashmem region
