@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -18,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include <ashmem/region.h>
@@ -43,6 +45,54 @@ TEST(DeviceLookupTest, BootIdNameComesBeforePlainName) {
   ASSERT_EQ(2U, paths.size());
   EXPECT_EQ("/dev/ashmem" + boot_id, paths[0]);
   EXPECT_EQ("/dev/ashmem", paths[1]);
+}
+
+// How many times the device nodes were opened while f ran, counted with
+// inotify (IN_CLOSE_WRITE is watched too, so that two opens never merge
+// into one event).
+template <typename F>
+int CountDeviceOpens(F f) {
+  UniqueFd watch(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!watch.valid())
+    return -1;
+  for (const std::string& path : internal::DevicePaths()) {
+    if (access(path.c_str(), F_OK) == 0 &&
+        inotify_add_watch(watch.get(), path.c_str(), IN_OPEN | IN_CLOSE_WRITE) < 0) {
+      return -1;
+    }
+  }
+  f();
+  int opens = 0;
+  alignas(inotify_event) char buf[4096];
+  ssize_t n;
+  while ((n = read(watch.get(), buf, sizeof(buf))) > 0) {
+    for (ssize_t at = 0; at < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buf + at);
+      if ((event->mask & IN_OPEN) != 0)
+        ++opens;
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+  }
+  return opens;
+}
+
+// Creating a region without naming a backend used to open the device twice
+// (once to see that it works, once for the region); the area opened to
+// choose the backend is now the region.
+TEST(DeviceLookupTest, CreateOpensTheDeviceOnce) {
+  if (!testing::DevicePresent())
+    GTEST_SKIP() << "/dev/ashmem is absent: the ashmem backend cannot be tested here";
+  testing::ScopedEnv env("ASHMEM_BACKEND", std::nullopt);
+  Region region;
+  EXPECT_EQ(1, CountDeviceOpens([&] {
+              Result<Region> made = Region::Create("open-once", PageSize());
+              ASSERT_TRUE(made.ok()) << made.error().message();
+              region = std::move(made).value();
+            }));
+  EXPECT_EQ(Backend::kAshmem, region.backend());
+  UniqueFd fd;
+  EXPECT_EQ(1, CountDeviceOpens([&] { fd.reset(ashmem_create_region("open-once", PageSize())); }));
+  EXPECT_TRUE(fd.valid()) << strerror(errno);
 }
 
 // Installs a seccomp filter that kills the process on any system call that
