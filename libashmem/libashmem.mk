@@ -36,6 +36,7 @@ LIBASHMEM_CONFIGURE = $(LIBASHMEM_CMAKE) -S $(LIBASHMEM_SRC) -G "$(LIBASHMEM_GEN
 LIBASHMEM_FORMAT_FILES = $(wildcard $(LIBASHMEM_SRC)/src/*.cc $(LIBASHMEM_SRC)/src/*.h \
 	$(LIBASHMEM_SRC)/include/*/*.h $(LIBASHMEM_SRC)/tests/*.cc $(LIBASHMEM_SRC)/tests/*.h \
 	$(LIBASHMEM_SRC)/tests/dropin/*.[ch] $(LIBASHMEM_SRC)/tests/consumer/*.cc \
+	$(LIBASHMEM_SRC)/tests/consumer-c/*.c \
 	examples/*.cc examples/*.h)
 
 .PHONY: libashmem libashmem-test-host libashmem-guest libashmem-install \

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <ashmem/region.h>
 #include <ashmem/result.h>
@@ -53,15 +54,37 @@ std::size_t PageSize() noexcept;
 // The pinning operations, named after the ioctls they stand for.
 enum class PinOp { kPin, kUnpin, kGetStatus };
 
-// Opens a new area on /dev/ashmem and checks that it is an ashmem device.
-// ENODEV if the device is missing or does not answer as ashmem.
+// The names the device is looked up under, in order: Android's per-boot
+// name, "/dev/ashmem" followed by /proc/sys/kernel/random/boot_id without
+// its newline (left out if the boot id cannot be read), then "/dev/ashmem".
+// The boot id is read once per process.
+std::vector<std::string> DevicePaths();
+
+// Opens a new area on the first of DevicePaths() that exists and checks
+// that it answers as ashmem; remembers its device number for Identify().
+// ENODEV if no name opens or the device does not answer as ashmem.
 Result<UniqueFd> OpenDevice();
+
+// The backend Region::Create uses when none is given (see DefaultBackend()).
+// When that is ashmem, *device receives the area it opened to find out, so
+// that a creation opens the device once.
+Result<Backend> ChooseBackend(UniqueFd* device);
 
 // Which backend fd belongs to: ENOTTY if none, EBADF if fd is not open.
 Result<Backend> Identify(int fd);
 
-// A new region's fd (close-on-exec), size set, pinned.
-Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size);
+// A new region's fd (close-on-exec), size set, pinned.  On ashmem, device
+// is a fresh area from OpenDevice() to use, or invalid to open one.
+Result<UniqueFd> CreateFd(Backend backend, std::string_view name, std::size_t size,
+                          UniqueFd device = UniqueFd());
+
+// A new fd for the memfd region fd, opened O_RDONLY through /proc/self/fd:
+// no holder of it can map it writable, write, seal or resize it.  ENOTSUP on
+// ashmem, where the mask belongs to the area and no fd can be narrower.
+Result<UniqueFd> ReadOnlyFd(int fd, Backend backend);
+
+// True if fd was opened O_RDONLY.
+bool IsReadOnlyFd(int fd) noexcept;
 
 Result<std::size_t> GetSize(int fd, Backend backend);
 Result<int> GetProt(int fd, Backend backend);

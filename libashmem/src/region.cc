@@ -25,20 +25,8 @@ bool AshmemDeviceAvailable() {
 }
 
 Result<Backend> DefaultBackend() {
-  const char* forced = std::getenv("ASHMEM_BACKEND");
-  if (forced == nullptr || *forced == '\0') {
-    return AshmemDeviceAvailable() ? Backend::kAshmem : Backend::kMemfd;
-  }
-  std::string_view choice(forced);
-  if (choice == "memfd")
-    return Backend::kMemfd;
-  if (choice == "ashmem") {
-    // Forcing a backend that is not there is an error, not a fallback.
-    if (!AshmemDeviceAvailable())
-      return ErrnoError(ENODEV);
-    return Backend::kAshmem;
-  }
-  return ErrnoError(EINVAL);
+  UniqueFd device;
+  return internal::ChooseBackend(&device);
 }
 
 Result<std::size_t> PurgeAllCaches() {
@@ -51,22 +39,65 @@ Result<std::size_t> PurgeAllCaches() {
   return static_cast<std::size_t>(pages);
 }
 
-Region::Region(UniqueFd fd, Backend backend, std::size_t size, std::string name) noexcept
-    : fd_(std::move(fd)), backend_(backend), size_(size), name_(std::move(name)) {}
+Region::Region(UniqueFd fd, Backend backend, std::size_t size, std::string name,
+               bool read_only) noexcept
+    : fd_(std::move(fd)),
+      backend_(backend),
+      size_(size),
+      name_(std::move(name)),
+      read_only_(read_only) {}
 
 Result<Region> Region::Create(std::string_view name, std::size_t size,
                               std::optional<Backend> backend) {
+  // The area opened to choose the backend is the region's: the device is
+  // opened once per creation.
+  UniqueFd device;
   if (!backend) {
-    Result<Backend> chosen = DefaultBackend();
+    Result<Backend> chosen = internal::ChooseBackend(&device);
     if (!chosen.ok())
       return chosen.error();
     backend = *chosen;
   }
-  name = name.substr(0, ASHMEM_NAME_LEN - 1);
-  Result<UniqueFd> fd = internal::CreateFd(*backend, name, size);
+  // Both kernels take the name as a C string: a NUL inside would cut it
+  // without telling anyone.
+  if (name.find('\0') != std::string_view::npos)
+    return ErrnoError(EINVAL);
+  name = name.substr(0, MaxNameLength(*backend));
+  Result<UniqueFd> fd = internal::CreateFd(*backend, name, size, std::move(device));
   if (!fd.ok())
     return fd.error();
-  return Region(std::move(fd).value(), *backend, size, std::string(name));
+  return Region(std::move(fd).value(), *backend, size, std::string(name), false);
+}
+
+Result<MappedReadOnlyRegion> Region::CreateMappedReadOnly(std::string_view name, std::size_t size,
+                                                          std::optional<Backend> backend) {
+  if (size == 0)
+    return ErrnoError(EINVAL);
+  Result<Region> region = Create(name, size, backend);
+  if (!region.ok())
+    return region.error();
+  Result<Mapping> mapping = region->Map(PROT_READ | PROT_WRITE);
+  if (!mapping.ok())
+    return mapping.error();
+  if (region->backend_ == Backend::kAshmem) {
+    // The mask is the area's: every fd of it is read-only from now on,
+    // while the mapping just made keeps writing.
+    if (Result<void> ret = region->RestrictProt(PROT_READ); !ret.ok())
+      return ret.error();
+    region->read_only_ = true;
+    return MappedReadOnlyRegion{std::move(region).value(), std::move(mapping).value()};
+  }
+  Result<UniqueFd> ro = internal::ReadOnlyFd(region->fd(), Backend::kMemfd);
+  if (!ro.ok())
+    return ro.error();
+  // Sealed too, so that a writable reopen of the O_RDONLY fd through /proc
+  // can neither map writable nor write; the producer's mapping predates the
+  // seal and keeps writing.
+  if (Result<void> ret = region->RestrictProt(PROT_READ | PROT_EXEC); !ret.ok())
+    return ret.error();
+  Region read_only(std::move(ro).value(), Backend::kMemfd, region->size_, std::move(region->name_),
+                   true);
+  return MappedReadOnlyRegion{std::move(read_only), std::move(mapping).value()};
 }
 
 Result<Region> Region::Adopt(UniqueFd fd) {
@@ -77,7 +108,8 @@ Result<Region> Region::Adopt(UniqueFd fd) {
   if (!size.ok())
     return size.error();
   std::string name = internal::GetName(fd.get(), *backend);
-  return Region(std::move(fd), *backend, *size, std::move(name));
+  const bool read_only = internal::IsReadOnlyFd(fd.get());
+  return Region(std::move(fd), *backend, *size, std::move(name), read_only);
 }
 
 Result<UniqueFd> Region::DupFd() const {
@@ -95,6 +127,12 @@ Result<void> Region::RestrictProt(int prot) {
 Result<Mapping> Region::Map(int prot, std::size_t offset, std::size_t length) const {
   if (!valid())
     return ErrnoError(EBADF);
+  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+    return ErrnoError(EINVAL);
+  // The kernel says EACCES for an O_RDONLY fd; EPERM, as for a mask or a
+  // seal, is what "the region does not grant it" means here.
+  if (read_only_ && (prot & PROT_WRITE) != 0)
+    return ErrnoError(EPERM);
   if (offset >= size_)
     return ErrnoError(EINVAL);
   if (length == 0)
@@ -109,6 +147,13 @@ Result<Mapping> Region::Map(int prot, std::size_t offset, std::size_t length) co
   if (base == MAP_FAILED)
     return ErrnoError(errno);
   return Mapping(base, mapped, slack, length, prot);
+}
+
+Result<ReadOnlyMapping> Region::MapReadOnly(std::size_t offset, std::size_t length) const {
+  Result<Mapping> mapping = Map(PROT_READ, offset, length);
+  if (!mapping.ok())
+    return mapping.error();
+  return ReadOnlyMapping(std::move(mapping).value());
 }
 
 Result<PinState> Region::Pin(std::size_t offset, std::size_t length) {

@@ -11,6 +11,7 @@
 // the session when the client hangs up.
 #include <ashmem/region_server.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -21,9 +22,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 #include <ashmem/fd_passing.h>
 
@@ -80,12 +83,13 @@ int ConnectTo(int fd, const sockaddr_un& addr) {
   return ret < 0 ? errno : 0;
 }
 
-// Waits for fd to become readable; false on timeout.
-Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
+// Waits until fd has events (or an error or hang-up to report); false on
+// timeout.
+Result<bool> WaitFor(int fd, short events, Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
-    pollfd pfd = {fd, POLLIN, 0};
+    pollfd pfd = {fd, events, 0};
     int ret = poll(&pfd, 1, timeout);
     if (ret > 0)
       return true;
@@ -93,6 +97,26 @@ Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
       return false;
     if (errno != EINTR)
       return ErrnoError(errno);
+  }
+}
+
+Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
+  return WaitFor(fd, POLLIN, deadline);
+}
+
+// Sends one message on a non-blocking socket, waiting for room until
+// deadline (ETIMEDOUT then).
+Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
+                               std::span<const int> fds, Clock::time_point deadline) {
+  for (;;) {
+    Result<std::size_t> sent = SendFds(socket, payload, fds);
+    if (sent.ok() || sent.error() != std::errc::resource_unavailable_try_again)
+      return sent;
+    Result<bool> ready = WaitFor(socket, POLLOUT, deadline);
+    if (!ready.ok())
+      return ready.error();
+    if (!*ready)
+      return ErrnoError(ETIMEDOUT);
   }
 }
 
@@ -106,12 +130,22 @@ Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
 
 // ---- RegionServer ---------------------------------------------------------
 
-RegionServer::RegionServer(UniqueFd listener, std::string path) noexcept
-    : listener_(std::move(listener)), path_(std::move(path)) {}
+RegionServer::RegionServer(UniqueFd listener, std::string path, UniqueFd dir, std::string base,
+                           std::uint64_t socket_dev, std::uint64_t socket_ino) noexcept
+    : listener_(std::move(listener)),
+      path_(std::move(path)),
+      dir_(std::move(dir)),
+      base_(std::move(base)),
+      socket_dev_(socket_dev),
+      socket_ino_(socket_ino) {}
 
 RegionServer::RegionServer(RegionServer&& other) noexcept
     : listener_(std::move(other.listener_)),
       path_(std::exchange(other.path_, {})),
+      dir_(std::move(other.dir_)),
+      base_(std::exchange(other.base_, {})),
+      socket_dev_(std::exchange(other.socket_dev_, 0)),
+      socket_ino_(std::exchange(other.socket_ino_, 0)),
       regions_(std::move(other.regions_)) {}
 
 RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
@@ -119,15 +153,28 @@ RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
     RegionServer old(std::move(*this));
     listener_ = std::move(other.listener_);
     path_ = std::exchange(other.path_, {});
+    dir_ = std::move(other.dir_);
+    base_ = std::exchange(other.base_, {});
+    socket_dev_ = std::exchange(other.socket_dev_, 0);
+    socket_ino_ = std::exchange(other.socket_ino_, 0);
     regions_ = std::move(other.regions_);
   }
   return *this;
 }
 
 RegionServer::~RegionServer() {
-  if (listener_.valid() && !path_.empty()) {
-    internal::ErrnoRestorer keep_errno;
-    unlink(path_.c_str());
+  if (!listener_.valid() || !dir_.valid())
+    return;
+  internal::ErrnoRestorer keep_errno;
+  // Remove the path only while it is still this server's socket: another
+  // server may have taken it over since (after someone removed ours).
+  // Between the check and the unlink nobody else can bind there, because
+  // the name is taken; only a rename onto it could slip in.
+  struct stat st = {};
+  if (fstatat(dir_.get(), base_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      static_cast<std::uint64_t>(st.st_dev) == socket_dev_ &&
+      static_cast<std::uint64_t>(st.st_ino) == socket_ino_) {
+    unlinkat(dir_.get(), base_.c_str(), 0);
   }
 }
 
@@ -135,39 +182,68 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
   Result<sockaddr_un> addr = MakeAddress(path);
   if (!addr.ok())
     return addr.error();
-  const std::string temp = path + "." + std::to_string(getpid()) + ".tmp";
-  Result<sockaddr_un> temp_addr = MakeAddress(temp);
-  if (!temp_addr.ok())
-    return temp_addr.error();
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir_path = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : path.substr(0, slash);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..")
+    return ErrnoError(EINVAL);
+  UniqueFd dir(
+      RetryOnEintr([&] { return open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC); }));
+  if (!dir.valid())
+    return ErrnoError(errno);
 
   struct stat st = {};
-  if (lstat(path.c_str(), &st) == 0) {
+  if (fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISSOCK(st.st_mode))
       return ErrnoError(EEXIST);
+    // Is anybody listening?  The probe's connection, if it gets one, is
+    // closed at once; ServeClient skips such a connection, so the live
+    // server loses nothing to it.
     Result<UniqueFd> probe = NewSocket();
     if (!probe.ok())
       return probe.error();
-    if (ConnectTo(probe->get(), *addr) == 0)
-      return ErrnoError(EADDRINUSE);
-    // Nobody listens: a stale socket, replaced by the rename below.
+    const int err = ConnectTo(probe->get(), *addr);
+    if (err == 0 || err == EPROTOTYPE || err == EAGAIN)
+      return ErrnoError(EADDRINUSE);  // alive: ours, another type, or busy
+    if (err != ECONNREFUSED)
+      return ErrnoError(err);
+    // ECONNREFUSED: a socket file with nobody behind it, replaced below.
   }
 
+  // Bind under a temporary name in the same directory, then rename into
+  // place.  The name is short, and when the directory's own path leaves no
+  // room for it in sun_path, it is reached through /proc/self/fd instead,
+  // so that every path that fits in sun_path works.
+  static std::atomic<unsigned> sequence{0};
+  const std::string temp =
+      ".ashmem-" + std::to_string(getpid()) + "-" + std::to_string(sequence.fetch_add(1)) + ".tmp";
+  Result<sockaddr_un> temp_addr = MakeAddress(path.substr(0, slash + 1) + temp);
+  if (!temp_addr.ok()) {
+    temp_addr = MakeAddress("/proc/self/fd/" + std::to_string(dir.get()) + "/" + temp);
+    if (!temp_addr.ok())
+      return temp_addr.error();
+  }
   Result<UniqueFd> listener = NewSocket();
   if (!listener.ok())
     return listener.error();
-  unlink(temp.c_str());
+  unlinkat(dir.get(), temp.c_str(), 0);
   if (bind(listener->get(), reinterpret_cast<const sockaddr*>(&*temp_addr), sizeof(*temp_addr)) <
       0) {
     return ErrnoError(errno);
   }
   // Publish the path only once connections are accepted, so that a client
   // that sees it never gets ECONNREFUSED.
-  if (listen(listener->get(), 8) < 0 || rename(temp.c_str(), path.c_str()) < 0) {
+  if (listen(listener->get(), 8) < 0 ||
+      renameat(dir.get(), temp.c_str(), dir.get(), base.c_str()) < 0 ||
+      fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
     int saved = errno;
-    unlink(temp.c_str());
+    unlinkat(dir.get(), temp.c_str(), 0);
     return ErrnoError(saved);
   }
-  return RegionServer(std::move(listener).value(), std::move(path));
+  return RegionServer(std::move(listener).value(), std::move(path), std::move(dir), std::move(base),
+                      static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
 }
 
 Result<void> RegionServer::Publish(std::string_view name, const Region& region, Access access) {
@@ -178,6 +254,17 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
   Result<UniqueFd> fd = region.DupFd();
   if (!fd.ok())
     return fd.error();
+  // On memfd every read-only answer is an O_RDONLY fd, through which a
+  // receiver can neither write nor seal; ashmem has no such fd.  Without
+  // /proc there is none either: a kReadOnly region is then still sealed
+  // against writes and further seals (RestrictProt below), and read-only
+  // requests of a kReadWrite one are refused.
+  UniqueFd read_only_fd;
+  if (region.backend() == Backend::kMemfd) {
+    Result<UniqueFd> ro = internal::ReadOnlyFd(fd->get(), Backend::kMemfd);
+    if (ro.ok())
+      read_only_fd = std::move(ro).value();
+  }
   if (access == Access::kReadOnly) {
     Result<int> prot = region.Prot();
     if (!prot.ok())
@@ -192,40 +279,66 @@ Result<void> RegionServer::Publish(std::string_view name, const Region& region, 
       fd = std::move(view).value().Release();
     }
   }
-  regions_.insert_or_assign(std::string(name), Entry{std::move(fd).value(), access});
+  Entry entry{std::move(fd).value(), UniqueFd(), access};
+  if (access == Access::kReadOnly && read_only_fd.valid()) {
+    entry.fd = std::move(read_only_fd);  // every answer is read-only
+  } else {
+    entry.read_only_fd = std::move(read_only_fd);
+  }
+  regions_.insert_or_assign(std::string(name), std::move(entry));
   return {};
 }
 
 Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
-  Result<bool> ready = WaitReadable(listener_.get(), DeadlineAfter(timeout));
-  if (!ready.ok())
-    return ready.error();
-  if (!*ready)
-    return ErrnoError(ETIMEDOUT);
-  UniqueFd connection(
-      RetryOnEintr([&] { return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC); }));
-  if (!connection.valid())
-    return ErrnoError(errno);
+  // One deadline for the whole call: waiting for the client, its requests
+  // and room for the replies all count, so no client can hold the server
+  // (which serves one at a time) longer than timeout.
+  const Clock::time_point deadline = DeadlineAfter(timeout);
   for (;;) {
-    ready = WaitReadable(connection.get(), DeadlineAfter(timeout));
+    Result<bool> ready = WaitReadable(listener_.get(), deadline);
     if (!ready.ok())
       return ready.error();
     if (!*ready)
       return ErrnoError(ETIMEDOUT);
-    Result<bool> more = ServeRequest(connection.get());
-    if (!more.ok())
-      return more.error();
-    if (!*more)
+    // Non-blocking, so that a client that does not read its replies makes
+    // the send wait in poll(), bounded by the deadline, not in sendmsg().
+    UniqueFd connection(RetryOnEintr(
+        [&] { return accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK); }));
+    if (!connection.valid()) {
+      if (errno == EAGAIN || errno == ECONNABORTED)
+        continue;
+      return ErrnoError(errno);
+    }
+    std::size_t answered = 0;
+    for (;;) {
+      ready = WaitReadable(connection.get(), deadline);
+      if (!ready.ok())
+        return ready.error();
+      if (!*ready)
+        return ErrnoError(ETIMEDOUT);
+      Result<bool> more = ServeRequest(connection.get(), deadline);
+      if (!more.ok())
+        return more.error();
+      if (!*more)
+        break;
+      ++answered;
+    }
+    // A connection that hung up before asking anything was no client (a
+    // liveness probe, see Listen): wait for the next one.
+    if (answered != 0)
       return {};
   }
 }
 
 // Answers one request; false when the client has hung up.
-Result<bool> RegionServer::ServeRequest(int connection) {
+Result<bool> RegionServer::ServeRequest(int connection,
+                                        std::chrono::steady_clock::time_point deadline) {
   Request request = {};
   Result<ReceivedMessage> message =
       ReceiveFds(connection, {reinterpret_cast<std::byte*>(&request), sizeof(request)}, 0);
   if (!message.ok()) {
+    if (message.error() == std::errc::resource_unavailable_try_again)
+      return true;  // woken for nothing: wait again
     if (message.error() == std::errc::connection_reset)
       return false;
     if (message.error() == std::errc::message_size)
@@ -246,19 +359,29 @@ Result<bool> RegionServer::ServeRequest(int connection) {
     reply.error = ENOENT;
   } else if (request.access == 1 && it->second.access == Access::kReadOnly) {
     reply.error = EACCES;
-  } else if (Result<Backend> backend = internal::Identify(it->second.fd.get()); !backend.ok()) {
-    reply.error = internal::ToErrno(backend.error());
-  } else if (Result<std::size_t> size = internal::GetSize(it->second.fd.get(), *backend);
-             !size.ok()) {
-    reply.error = internal::ToErrno(size.error());
   } else {
-    fd = it->second.fd.get();
-    reply.size = *size;
+    const Entry& entry = it->second;
+    // A read-only request of a read-write region gets the read-only fd; on
+    // ashmem there is none (the mask is the area's), and sending the
+    // writable fd would hand out more than was asked for.
+    const bool narrow = request.access == 0 && entry.access == Access::kReadWrite;
+    const int candidate = narrow ? entry.read_only_fd.get() : entry.fd.get();
+    Result<Backend> backend = internal::Identify(candidate);
+    Result<std::size_t> size = backend.ok() ? internal::GetSize(candidate, *backend)
+                                            : Result<std::size_t>(backend.error());
+    if (narrow && candidate < 0) {
+      reply.error = ENOTSUP;
+    } else if (!size.ok()) {
+      reply.error = internal::ToErrno(size.error());
+    } else {
+      fd = candidate;
+      reply.size = *size;
+    }
   }
   const std::array<int, 1> fds = {fd};
   std::span<const int> send_fds(fds.data(), fd >= 0 ? 1 : 0);
-  Result<std::size_t> sent =
-      SendFds(connection, {reinterpret_cast<const std::byte*>(&reply), sizeof(reply)}, send_fds);
+  Result<std::size_t> sent = SendBefore(
+      connection, {reinterpret_cast<const std::byte*>(&reply), sizeof(reply)}, send_fds, deadline);
   if (!sent.ok()) {
     if (sent.error() == std::errc::broken_pipe || sent.error() == std::errc::connection_reset) {
       return false;
@@ -324,18 +447,43 @@ Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::m
   }
 }
 
-Result<Region> RegionClient::Get(std::string_view name, Access access) {
+Result<Region> RegionClient::Get(std::string_view name, Access access,
+                                 std::chrono::milliseconds timeout) {
   if (name.empty() || name.size() > kMaxRegionNameLength)
     return ErrnoError(EINVAL);
+  if (!socket_.valid())
+    return ErrnoError(ENOTCONN);
+  const Clock::time_point deadline = DeadlineAfter(timeout);
   Request request = {};
   request.magic = kRequestMagic;
   request.version = kProtocolVersion;
   request.access = access == Access::kReadWrite ? 1 : 0;
   std::memcpy(request.name, name.data(), name.size());
-  ssize_t sent =
-      RetryOnEintr([&] { return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL); });
-  if (sent < 0)
-    return ErrnoError(errno);
+  for (;;) {
+    ssize_t sent = RetryOnEintr([&] {
+      return send(socket_.get(), &request, sizeof(request), MSG_NOSIGNAL | MSG_DONTWAIT);
+    });
+    if (sent >= 0)
+      break;
+    if (errno != EAGAIN)
+      return ErrnoError(errno);
+    Result<bool> ready = WaitFor(socket_.get(), POLLOUT, deadline);
+    if (!ready.ok())
+      return ready.error();
+    if (!*ready) {
+      socket_.reset();
+      return ErrnoError(ETIMEDOUT);
+    }
+  }
+  Result<bool> answered = WaitReadable(socket_.get(), deadline);
+  if (!answered.ok())
+    return answered.error();
+  if (!*answered) {
+    // A reply may still come; it must not be read as the answer to a later
+    // request, so the connection ends here.
+    socket_.reset();
+    return ErrnoError(ETIMEDOUT);
+  }
 
   Reply reply = {};
   Result<ReceivedMessage> message =
@@ -354,7 +502,19 @@ Result<Region> RegionClient::Get(std::string_view name, Access access) {
     return ErrnoError(reply.error);
   if (message->fds.size() != 1)
     return Error::kProtocol;
-  return Region::Adopt(std::move(message->fds[0]));
+  Result<Region> region = Region::Adopt(std::move(message->fds[0]));
+  if (!region.ok())
+    return region.error();
+  if (access == Access::kReadOnly) {
+    // A server that answers a read-only request with a writable region
+    // breaks the protocol; do not hand such a region on.
+    Result<int> prot = region->Prot();
+    if (!prot.ok())
+      return prot.error();
+    if ((*prot & PROT_WRITE) != 0)
+      return Error::kProtocol;
+  }
+  return region;
 }
 
 }  // namespace ashmem

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ashmem/result.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace ashmem {
@@ -34,6 +36,25 @@ class Category final : public std::error_category {
 };
 
 }  // namespace
+
+namespace internal {
+
+void DieOnValueOfError(std::error_code error) noexcept {
+  // message() may allocate and so throw; a failure to describe the error
+  // must not stop the process from ending.
+  std::string text;
+  try {
+    text = error.message();
+  } catch (...) {
+    text = "(no description)";
+  }
+  std::fprintf(stderr, "value() of an ashmem::Result that holds an error: %s:%d %s\n",
+               error.category().name(), error.value(), text.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace internal
 
 const std::error_category& ErrorCategory() noexcept {
   static const Category category;

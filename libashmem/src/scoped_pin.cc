@@ -7,19 +7,22 @@
 
 namespace ashmem {
 
-ScopedPin::ScopedPin(int fd, Backend backend, std::size_t offset, std::size_t length,
+ScopedPin::ScopedPin(UniqueFd fd, Backend backend, std::size_t offset, std::size_t length,
                      PinState state) noexcept
-    : fd_(fd), backend_(backend), offset_(offset), length_(length), state_(state) {}
+    : fd_(std::move(fd)), backend_(backend), offset_(offset), length_(length), state_(state) {}
 
 Result<ScopedPin> ScopedPin::Create(Region& region, std::size_t offset, std::size_t length) {
+  Result<UniqueFd> fd = region.DupFd();
+  if (!fd.ok())
+    return fd.error();
   Result<PinState> state = region.Pin(offset, length);
   if (!state.ok())
     return state.error();
-  return ScopedPin(region.fd(), region.backend(), offset, length, *state);
+  return ScopedPin(std::move(fd).value(), region.backend(), offset, length, *state);
 }
 
 ScopedPin::ScopedPin(ScopedPin&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : fd_(std::move(other.fd_)),
       backend_(other.backend_),
       offset_(other.offset_),
       length_(other.length_),
@@ -28,7 +31,7 @@ ScopedPin::ScopedPin(ScopedPin&& other) noexcept
 ScopedPin& ScopedPin::operator=(ScopedPin&& other) noexcept {
   if (this != &other) {
     ScopedPin old(std::move(*this));  // unpins what this held
-    fd_ = std::exchange(other.fd_, -1);
+    fd_ = std::move(other.fd_);
     backend_ = other.backend_;
     offset_ = other.offset_;
     length_ = other.length_;
@@ -38,10 +41,10 @@ ScopedPin& ScopedPin::operator=(ScopedPin&& other) noexcept {
 }
 
 ScopedPin::~ScopedPin() {
-  if (fd_ < 0)
+  if (!fd_.valid())
     return;
   internal::ErrnoRestorer keep_errno;
-  (void)internal::Pin(fd_, backend_, internal::PinOp::kUnpin, offset_, length_);
+  (void)internal::Pin(fd_.get(), backend_, internal::PinOp::kUnpin, offset_, length_);
 }
 
 }  // namespace ashmem

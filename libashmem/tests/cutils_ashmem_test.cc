@@ -18,6 +18,9 @@
 #include <cstring>
 #include <string>
 
+#include <ashmem/region.h>
+#include <ashmem/unique_fd.h>
+
 #include "test_util.h"
 
 namespace ashmem {
@@ -257,6 +260,77 @@ TEST(CutilsAshmemBackendTest, UnknownBackendIsAnError) {
   errno = 0;
   EXPECT_EQ(-1, ashmem_create_region("bad", PageSize()));
   EXPECT_EQ(EINVAL, errno);
+}
+
+// Memfds made outside this library, as Android's libcutils or a careless
+// program make them, judged by their seals.
+class CutilsAshmemMemfdTest : public ::testing::Test {
+ protected:
+  // A one-page memfd with sealing allowed and the given seals added.
+  static UniqueFd MakeMemfd(int seals) {
+    UniqueFd fd(memfd_create("outside", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    EXPECT_TRUE(fd.valid()) << strerror(errno);
+    EXPECT_EQ(0, ftruncate(fd.get(), static_cast<off_t>(PageSize()))) << strerror(errno);
+    if (seals != 0) {
+      EXPECT_EQ(0, fcntl(fd.get(), F_ADD_SEALS, seals)) << strerror(errno);
+    }
+    return fd;
+  }
+};
+
+// Without F_SEAL_GROW and F_SEAL_SHRINK the sender can ftruncate(0) after
+// the receiver mapped it, and the receiver dies of SIGBUS: libcutils
+// refuses such memfds, and so does this library.
+TEST_F(CutilsAshmemMemfdTest, MemfdWithoutBothSizeSealsIsNotARegion) {
+  for (int seals : {0, F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_FUTURE_WRITE}) {
+    UniqueFd fd = MakeMemfd(seals);
+    errno = 1234;
+    EXPECT_EQ(0, ashmem_valid(fd.get())) << "seals " << seals;
+    EXPECT_EQ(1234, errno);
+    errno = 0;
+    EXPECT_EQ(-1, ashmem_get_size_region(fd.get())) << "seals " << seals;
+    EXPECT_EQ(ENOTTY, errno);
+    EXPECT_EQ(std::errc::inappropriate_io_control_operation, Region::Adopt(std::move(fd)).error())
+        << "seals " << seals;
+  }
+}
+
+// A holder may add F_SEAL_SEAL to a region (memfd fds are always O_RDWR);
+// that must not turn the region into a non-region for everyone else.
+TEST_F(CutilsAshmemMemfdTest, SealSealAddedByAHolderKeepsTheRegionValid) {
+  ScopedEnv env("ASHMEM_BACKEND", "memfd");
+  UniqueFd fd(ashmem_create_region("sealed-by-consumer", PageSize()));
+  ASSERT_TRUE(fd.valid()) << strerror(errno);
+  Result<UniqueFd> consumer = DupFd(fd.get());
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_EQ(0, fcntl(consumer->get(), F_ADD_SEALS, F_SEAL_SEAL)) << strerror(errno);
+  EXPECT_EQ(1, ashmem_valid(fd.get()));
+  EXPECT_EQ(static_cast<int>(PageSize()), ashmem_get_size_region(fd.get()));
+  EXPECT_EQ(ASHMEM_NOT_PURGED, ashmem_pin_region(fd.get(), 0, 0));
+  Result<Region> adopted = Region::Adopt(std::move(consumer).value());
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message();
+  EXPECT_EQ(PageSize(), adopted->size());
+}
+
+// libcutils makes a memfd read-only with F_SEAL_FUTURE_WRITE|F_SEAL_SEAL
+// (and, on kernels that have it, creates it with MFD_NOEXEC_SEAL, which adds
+// F_SEAL_EXEC): its regions must work with all of the C API.
+TEST_F(CutilsAshmemMemfdTest, LibcutilsReadOnlyMemfdIsARegion) {
+  const int size_seals = F_SEAL_GROW | F_SEAL_SHRINK;
+  for (int extra : {0, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL}) {
+    UniqueFd fd = MakeMemfd(size_seals | extra);
+    EXPECT_EQ(1, ashmem_valid(fd.get())) << "seals " << (size_seals | extra);
+    EXPECT_EQ(static_cast<int>(PageSize()), ashmem_get_size_region(fd.get()));
+    EXPECT_EQ(ASHMEM_NOT_PURGED, ashmem_pin_region(fd.get(), 0, 0)) << strerror(errno);
+    EXPECT_EQ(0, ashmem_unpin_region(fd.get(), 0, 0)) << strerror(errno);
+    EXPECT_EQ(0, ashmem_set_prot_region(fd.get(), PROT_READ)) << strerror(errno);
+    errno = 0;
+    EXPECT_EQ(-1, ashmem_set_prot_region(fd.get(), PROT_READ | PROT_WRITE));
+    EXPECT_EQ(EINVAL, errno) << "read-only stays read-only";
+    Result<Region> adopted = Region::Adopt(std::move(fd));
+    ASSERT_TRUE(adopted.ok()) << adopted.error().message();
+    EXPECT_EQ(0, *adopted->Prot() & PROT_WRITE);
+  }
 }
 
 }  // namespace

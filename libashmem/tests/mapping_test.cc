@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <type_traits>
+#include <utility>
 
 #include <ashmem/region.h>
 
@@ -115,6 +117,50 @@ TEST_P(MappingTest, ProtectCannotGainRightsTheRegionDropped) {
   ASSERT_TRUE(mapping.ok());
   EXPECT_EQ(std::errc::permission_denied, mapping->Protect(PROT_READ | PROT_WRITE).error());
   EXPECT_EQ(PROT_READ, mapping->prot()) << "a failed Protect keeps the old protection";
+}
+
+// A read-only mapping made while the region still granted writing must not
+// become writable once the region is read-only (mapping.h promises EACCES):
+// the kernel would allow it, because the mapping predates the restriction.
+TEST_P(MappingTest, ReadOnlyMappingMadeBeforeRestrictProtStaysReadOnly) {
+  Result<Mapping> early = region_.Map(PROT_READ);
+  ASSERT_TRUE(early.ok()) << early.error().message();
+  ASSERT_TRUE(region_.RestrictProt(PROT_READ).ok());
+  EXPECT_EQ(std::errc::permission_denied, early->Protect(PROT_READ | PROT_WRITE).error());
+  EXPECT_FALSE(early->writable());
+  EXPECT_EQ(PROT_READ, early->prot());
+}
+
+// A mapping never gains a right it was not made with; it may regain one it
+// dropped.  Writable memory comes from mapping writable.
+TEST_P(MappingTest, ProtectCannotAddRightsTheMappingWasNotMadeWith) {
+  Result<Mapping> mapping = region_.Map(PROT_READ);
+  ASSERT_TRUE(mapping.ok());
+  EXPECT_EQ(std::errc::permission_denied, mapping->Protect(PROT_READ | PROT_WRITE).error());
+  EXPECT_EQ(PROT_READ, mapping->prot());
+  EXPECT_TRUE(mapping->Protect(PROT_NONE).ok());
+  EXPECT_TRUE(mapping->Protect(PROT_READ).ok());
+}
+
+// Read-only mappings hand out const memory only.
+static_assert(std::is_same_v<decltype(std::declval<const ReadOnlyMapping&>().span()),
+                             std::span<const std::byte>>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const ReadOnlyMapping&>().data()), const std::byte*>);
+static_assert(!std::is_copy_constructible_v<ReadOnlyMapping>);
+
+TEST_P(MappingTest, ReadOnlyMappingSeesWritesThroughConstMemory) {
+  Result<Mapping> writer = region_.Map(PROT_READ | PROT_WRITE);
+  ASSERT_TRUE(writer.ok());
+  Result<ReadOnlyMapping> reader = region_.MapReadOnly(1, 10);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  EXPECT_EQ(10U, reader->size());
+  EXPECT_EQ(10U, reader->span().size());
+  std::memcpy(writer->data(), "xconstant", 10);
+  EXPECT_STREQ("constant", reinterpret_cast<const char*>(reader->data()));
+  reader->Reset();
+  EXPECT_TRUE(reader->empty());
+  EXPECT_EQ(std::errc::invalid_argument, region_.MapReadOnly(2 * PageSize()).error());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MappingTest,

@@ -3,7 +3,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/ashmem.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,11 +49,61 @@ TEST_P(RegionTest, CreateReportsNameSizeAndBackend) {
   EXPECT_EQ(FD_CLOEXEC, fcntl(region.fd(), F_GETFD) & FD_CLOEXEC);
 }
 
-TEST_P(RegionTest, CreateTruncatesNamesLongerThan255Bytes) {
+TEST_P(RegionTest, CreateTruncatesNamesToTheBackendsLimit) {
   const std::string long_name(300, 'n');
   Region region;
   ASSERT_NO_FATAL_FAILURE(Create(PageSize(), &region, long_name));
-  EXPECT_EQ(std::string(255, 'n'), region.name());
+  const std::size_t limit = backend() == Backend::kAshmem ? 255 : 249;
+  EXPECT_EQ(limit, MaxNameLength(backend()));
+  EXPECT_EQ(std::string(limit, 'n'), region.name());
+}
+
+// The name a creator reports is the name every adopter of the fd reads
+// back: the library keeps no more of it than the backend stores.
+TEST_P(RegionTest, CreatorAndAdopterAgreeOnTheName) {
+  for (std::size_t length : {1, 100, 249, 250, 255, 256, 300}) {
+    std::string name(length, 'a');
+    name.back() = 'z';
+    Region region;
+    ASSERT_NO_FATAL_FAILURE(Create(PageSize(), &region, name));
+    if (backend() == Backend::kAshmem) {
+      // The driver stores the name when it is first mapped.
+      Result<Mapping> mapping = region.Map(PROT_READ);
+      ASSERT_TRUE(mapping.ok()) << mapping.error().message();
+    }
+    Result<UniqueFd> dup = region.DupFd();
+    ASSERT_TRUE(dup.ok());
+    Result<Region> adopted = Region::Adopt(std::move(dup).value());
+    ASSERT_TRUE(adopted.ok()) << adopted.error().message();
+    EXPECT_EQ(region.name(), adopted->name()) << "length " << length;
+  }
+}
+
+// A name is a C string to both kernels: an embedded NUL would silently cut
+// it, so it is refused.
+TEST_P(RegionTest, CreateRejectsNamesWithEmbeddedNul) {
+  using std::string_view_literals::operator""sv;
+  for (std::string_view name : {"a\0b"sv, "\0"sv, "tail\0"sv}) {
+    Result<Region> region = Region::Create(name, PageSize(), backend());
+    ASSERT_FALSE(region.ok()) << "accepted a name of " << name.size() << " bytes with a NUL";
+    EXPECT_EQ(std::errc::invalid_argument, region.error());
+  }
+}
+
+// Only PROT_READ, PROT_WRITE and PROT_EXEC mean anything to a region; other
+// bits (PROT_GROWSDOWN, PROT_SEM, garbage) are refused, not passed to mmap.
+TEST_P(RegionTest, MapAndProtectRejectBitsThatAreNotProtections) {
+  Region region;
+  ASSERT_NO_FATAL_FAILURE(Create(PageSize(), &region));
+  for (int bad : {0x8, 0x10, PROT_GROWSDOWN, PROT_GROWSUP, 0x40000000}) {
+    Result<Mapping> mapping = region.Map(PROT_READ | bad);
+    ASSERT_FALSE(mapping.ok()) << "prot bit " << bad;
+    EXPECT_EQ(std::errc::invalid_argument, mapping.error()) << "prot bit " << bad;
+  }
+  Result<Mapping> mapping = region.Map(PROT_READ);
+  ASSERT_TRUE(mapping.ok()) << mapping.error().message();
+  EXPECT_EQ(std::errc::invalid_argument, mapping->Protect(PROT_READ | 0x10).error());
+  EXPECT_EQ(PROT_READ, mapping->prot());
 }
 
 TEST_P(RegionTest, CreateRejectsSizeBeyondOffT) {
@@ -329,6 +382,99 @@ TEST_P(RegionTest, ProtMaskIsSharedWithChild) {
       },
       ::testing::ExitedWithCode(0), "");
   EXPECT_EQ(std::errc::operation_not_permitted, region.Map(PROT_READ | PROT_WRITE).error());
+}
+
+// "Map, then restrict, then send" in one call: the producer gets its
+// writable mapping and a region through which no holder can map writable,
+// write, seal or resize, on either backend.
+TEST_P(RegionTest, MappedReadOnlyRegionCannotBeWrittenThroughAnyHolder) {
+  Result<MappedReadOnlyRegion> made =
+      Region::CreateMappedReadOnly("read-only", 2 * PageSize(), backend());
+  ASSERT_TRUE(made.ok()) << made.error().message();
+  Region& ro = made->region;
+  Mapping& producer = made->mapping;
+  ASSERT_TRUE(producer.writable());
+  EXPECT_EQ(2 * PageSize(), producer.size());
+  EXPECT_EQ(2 * PageSize(), ro.size());
+  EXPECT_EQ(backend(), ro.backend());
+  EXPECT_EQ("read-only", ro.name());
+  Result<int> prot = ro.Prot();
+  ASSERT_TRUE(prot.ok());
+  EXPECT_EQ(0, *prot & PROT_WRITE);
+
+  // What another process receives: a second fd, adopted.
+  Result<UniqueFd> dup = ro.DupFd();
+  ASSERT_TRUE(dup.ok());
+  Result<Region> holder = Region::Adopt(std::move(dup).value());
+  ASSERT_TRUE(holder.ok()) << holder.error().message();
+  EXPECT_EQ(0, *holder->Prot() & PROT_WRITE);
+  EXPECT_EQ(std::errc::operation_not_permitted, holder->Map(PROT_READ | PROT_WRITE).error());
+  const int fd = holder->fd();
+  EXPECT_EQ(MAP_FAILED, mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  EXPECT_EQ(-1, write(fd, "x", 1));
+  EXPECT_EQ(-1, pwrite(fd, "x", 1, 0));
+  EXPECT_NE(0, ftruncate(fd, 0));
+  EXPECT_NE(0, ftruncate(fd, static_cast<off_t>(4 * PageSize())));
+  EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL));
+  EXPECT_EQ(std::errc::invalid_argument, holder->RestrictProt(PROT_READ | PROT_WRITE).error());
+  if (backend() == Backend::kMemfd) {
+    // Reopening through /proc gets no further: the memory is sealed
+    // against new writable mappings and writes.
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    UniqueFd reopened(open(proc.c_str(), O_RDWR | O_CLOEXEC));
+    if (reopened.valid()) {
+      EXPECT_EQ(MAP_FAILED,
+                mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, reopened.get(), 0));
+      EXPECT_EQ(-1, write(reopened.get(), "x", 1));
+      EXPECT_NE(0, ftruncate(reopened.get(), 0));
+    }
+  } else {
+    EXPECT_LT(ioctl(fd, ASHMEM_SET_SIZE, 4 * PageSize()), 0);
+    EXPECT_EQ(PROT_READ, ioctl(fd, ASHMEM_GET_PROT_MASK) & (PROT_READ | PROT_WRITE));
+  }
+  Result<Mapping> early = holder->Map(PROT_READ);
+  ASSERT_TRUE(early.ok()) << early.error().message();
+  EXPECT_EQ(std::errc::permission_denied, early->Protect(PROT_READ | PROT_WRITE).error());
+
+  // The producer's mapping still writes, and every holder sees it.
+  std::memcpy(producer.data(), "from producer", 14);
+  Result<ReadOnlyMapping> view = holder->MapReadOnly();
+  ASSERT_TRUE(view.ok()) << view.error().message();
+  EXPECT_STREQ("from producer", reinterpret_cast<const char*>(view->data()));
+}
+
+TEST_P(RegionTest, MappedReadOnlyRegionRejectsWhatCreateRejects) {
+  EXPECT_EQ(std::errc::invalid_argument,
+            Region::CreateMappedReadOnly("empty", 0, backend()).error());
+  using std::string_view_literals::operator""sv;
+  EXPECT_EQ(std::errc::invalid_argument,
+            Region::CreateMappedReadOnly("a\0b"sv, PageSize(), backend()).error());
+}
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+// libcutils creates its memfds with MFD_NOEXEC_SEAL where the kernel has it
+// (6.3 and later); so does this library, and elsewhere it still works.
+TEST(RegionMemfdTest, CreatesNoExecMemfdsWhereTheKernelCan) {
+  UniqueFd probe(memfd_create("probe", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL));
+  const bool kernel_has_it = probe.valid();
+  ASSERT_TRUE(kernel_has_it || errno == EINVAL) << strerror(errno);
+  Result<Region> region = Region::Create("noexec", PageSize(), Backend::kMemfd);
+  ASSERT_TRUE(region.ok()) << region.error().message();
+  const int seals = fcntl(region->fd(), F_GET_SEALS);
+  ASSERT_GE(seals, 0) << strerror(errno);
+  EXPECT_EQ(F_SEAL_GROW | F_SEAL_SHRINK, seals & (F_SEAL_GROW | F_SEAL_SHRINK));
+  EXPECT_EQ(kernel_has_it ? F_SEAL_EXEC : 0, seals & F_SEAL_EXEC);
+  struct stat st = {};
+  ASSERT_EQ(0, fstat(region->fd(), &st));
+  if (kernel_has_it) {
+    EXPECT_EQ(0U, st.st_mode & 0111) << "MFD_NOEXEC_SEAL clears the exec bits";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegionTest, ::testing::Values(Backend::kMemfd, Backend::kAshmem),

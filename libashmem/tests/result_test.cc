@@ -63,5 +63,30 @@ TEST(ResultTest, EveryLibraryErrorHasItsOwnMessage) {
   }
 }
 
+// value() on an error is a programming error: it ends the process with a
+// message naming the error, in every build type, instead of handing out
+// whatever the storage holds (it used to return fd 0 in release builds).
+TEST(ResultDeathTest, ValueOnAnErrorTerminatesWithTheError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Result<int> r = ErrnoError(ENOTTY);
+        (void)r.value();
+      },
+      "value\\(\\) of an ashmem::Result that holds an error.*(ioctl|Inappropriate)");
+  EXPECT_DEATH(
+      {
+        Result<std::string> r = Error::kPurged;
+        (void)std::move(r).value();
+      },
+      "value\\(\\) of an ashmem::Result that holds an error.*purged");
+  EXPECT_DEATH(
+      {
+        const Result<int> r = Error::kProtocol;
+        (void)*r;
+      },
+      "ashmem::Result");
+}
+
 }  // namespace
 }  // namespace ashmem

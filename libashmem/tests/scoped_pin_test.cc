@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ashmem/scoped_pin.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 
 #include "test_util.h"
@@ -93,6 +99,57 @@ TEST_P(ScopedPinTest, RejectsBadRange) {
   EXPECT_EQ(std::errc::invalid_argument, pin.error());
   pin = ScopedPin::Create(region_, 0, 3 * PageSize());
   EXPECT_EQ(std::errc::invalid_argument, pin.error());
+}
+
+// How many of this process's fds refer to the file with inode ino.
+int FdsReferringTo(std::uint64_t ino) {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr)
+    return -1;
+  const int own = dirfd(dir);
+  while (const dirent* entry = readdir(dir)) {
+    const int fd = atoi(entry->d_name);
+    struct stat st = {};
+    if (entry->d_name[0] != '.' && fd != own && fstat(fd, &st) == 0 && st.st_ino == ino)
+      ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+// A ScopedPin owns what it unpins: when its Region dies first and a new
+// region takes over the fd number, ending the pin must leave the new one
+// alone (it used to unpin whatever the raw fd had become).
+TEST_P(ScopedPinTest, OutlivesItsRegionWithoutTouchingTheFdsNextOwner) {
+  Result<std::uint64_t> id = region_.FileId();
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  const int old_fd = region_.fd();
+  std::optional<Result<ScopedPin>> pin;
+  pin.emplace(ScopedPin::Create(region_));
+  ASSERT_TRUE(pin->ok()) << pin->error().message();
+  region_ = Region();
+  mapping_.Reset();
+  EXPECT_EQ(1, FdsReferringTo(*id)) << "the pin keeps its own reference";
+
+  Result<Region> made = Region::Create("next-owner", PageSize(), backend());
+  ASSERT_TRUE(made.ok()) << made.error().message();
+  if (made->fd() != old_fd) {
+    // Put the new region at the old number (free now) whatever the kernel
+    // picked: F_DUPFD gives the lowest free fd from old_fd on.
+    ASSERT_EQ(old_fd, fcntl(made->fd(), F_DUPFD_CLOEXEC, old_fd)) << strerror(errno);
+    made = Region::Adopt(UniqueFd(old_fd));
+    ASSERT_TRUE(made.ok()) << made.error().message();
+  }
+  Result<Region>& next = made;
+  ASSERT_EQ(old_fd, next->fd());
+  Result<Mapping> next_mapping = next->Map(PROT_READ | PROT_WRITE);
+  ASSERT_TRUE(next_mapping.ok()) << next_mapping.error().message();
+  pin.reset();
+  Result<bool> pinned = next->IsPinned();
+  ASSERT_TRUE(pinned.ok()) << pinned.error().message();
+  EXPECT_TRUE(*pinned) << "ending the pin unpinned another region";
+  EXPECT_EQ(0, FdsReferringTo(*id)) << "the pin let go of its reference";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ScopedPinTest,

@@ -3,6 +3,8 @@
 // Channel: one producer hands messages to one consumer through a region,
 // with no copy through the kernel and no way to read a torn message.
 //
+//   #include <ashmem/fd_passing.h>   // ashmem::AsBytes
+//
 //   // producer (writable mapping)
 //   auto writer = ashmem::Channel::Writer::Create(std::move(mapping));
 //   writer->Write(ashmem::AsBytes("hello"), std::chrono::seconds(1));

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include <ashmem/result.h>
 
@@ -53,9 +54,14 @@ class Mapping final {
 
   std::span<std::byte> span() const noexcept { return {data_, size_}; }
 
-  // Changes the protection of the whole mapping (mprotect).  Adding a right
-  // that the region no longer grants fails with EACCES (ashmem's prot mask,
-  // memfd's F_SEAL_FUTURE_WRITE), and the mapping keeps its old protection.
+  // Changes the protection of the whole mapping (mprotect); EINVAL for a
+  // bit other than PROT_READ, PROT_WRITE and PROT_EXEC.  A mapping never
+  // gains a right it was not made with: asking for one fails with EACCES,
+  // whatever the region grants now (so a read-only mapping made before
+  // Region::RestrictProt stays read-only), while a right it dropped may be
+  // taken back.  The kernel also refuses with EACCES a right the region no
+  // longer grants to new mappings where it tracks it.  On failure the
+  // mapping keeps its old protection.
   Result<void> Protect(int prot);
 
   // Unmaps now; the object becomes empty.
@@ -63,6 +69,7 @@ class Mapping final {
 
  private:
   friend class Region;
+  friend class ReadOnlyMapping;
   Mapping(void* base, std::size_t mapped_size, std::size_t slack, std::size_t size,
           int prot) noexcept;
 
@@ -71,6 +78,33 @@ class Mapping final {
   std::byte* data_ = nullptr;    // base_ + slack before the requested offset
   std::size_t size_ = 0;         // requested length
   int prot_ = 0;
+  int max_prot_ = 0;  // the protection it was made with: Protect() stays within it
+};
+
+// A mapping that can only be read: made by Region::MapReadOnly() (PROT_READ)
+// and exposing const memory, so that the type says what the kernel
+// enforces.  Move-only; unmaps on destruction; outlives its Region.
+//
+// Thread-safety: as Mapping.
+class ReadOnlyMapping final {
+ public:
+  // An empty mapping: data() is nullptr and size() is 0.
+  ReadOnlyMapping() = default;
+
+  const std::byte* data() const noexcept { return mapping_.data(); }
+  std::size_t size() const noexcept { return mapping_.size(); }
+  std::size_t mapped_size() const noexcept { return mapping_.mapped_size(); }
+  bool empty() const noexcept { return mapping_.empty(); }
+  std::span<const std::byte> span() const noexcept { return {data(), size()}; }
+
+  // Unmaps now; the object becomes empty.
+  void Reset() noexcept { mapping_.Reset(); }
+
+ private:
+  friend class Region;
+  explicit ReadOnlyMapping(Mapping mapping) noexcept : mapping_(std::move(mapping)) {}
+
+  Mapping mapping_;
 };
 
 }  // namespace ashmem

@@ -57,9 +57,20 @@ inline std::error_code ErrnoError(int errnum) noexcept {
   return {errnum, std::generic_category()};
 }
 
+namespace internal {
+// Writes "value() of an ashmem::Result that holds an error: <category>:<value>
+// <message>" to stderr and calls std::abort().  The one place the library
+// ends the process: a caller that reads the value of an error has a bug, and
+// there is no value to give it.
+[[noreturn]] void DieOnValueOfError(std::error_code error) noexcept;
+}  // namespace internal
+
 // Holds either a T or a non-zero std::error_code.  Move it out with
-// std::move(result).value() once ok() is true; calling value() on an error
-// is a precondition violation (asserted in debug builds).
+// std::move(result).value() once ok() is true.  Calling value() (or *, ->)
+// on an error is a precondition violation with a defined outcome in every
+// build type: the process prints the error to stderr and aborts (see
+// internal::DieOnValueOfError).  Check ok() first; bad input to the library
+// is always reported as an error, never by aborting.
 //
 // Thread-safety: like T; a Result is a plain value.
 template <typename T>
@@ -80,15 +91,15 @@ class [[nodiscard]] Result {
   std::error_code error() const noexcept { return error_; }
 
   T& value() & {
-    assert(ok());
+    CheckOk();
     return *value_;
   }
   const T& value() const& {
-    assert(ok());
+    CheckOk();
     return *value_;
   }
   T&& value() && {
-    assert(ok());
+    CheckOk();
     return std::move(*value_);
   }
   T& operator*() & { return value(); }
@@ -98,6 +109,11 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
  private:
+  void CheckOk() const noexcept {
+    if (!value_.has_value()) [[unlikely]]
+      internal::DieOnValueOfError(error_);
+  }
+
   std::optional<T> value_;
   std::error_code error_;
 };

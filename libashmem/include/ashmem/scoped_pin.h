@@ -16,19 +16,24 @@
 
 #include <ashmem/region.h>
 #include <ashmem/result.h>
+#include <ashmem/unique_fd.h>
 
 namespace ashmem {
 
 // Pins a range on creation and unpins it on destruction.  Move-only.
 //
-// It borrows the region's fd: the Region must stay alive (it may be moved)
-// for as long as the ScopedPin exists.  Pins do not nest in the kernel, so
-// two overlapping ScopedPins unpin the overlap when the first one ends.
+// It holds its own fd for the region (a close-on-exec dup), so it may
+// outlive the Region it was made from: the unpin always reaches the region
+// that was pinned, never whatever file later takes over the Region's fd
+// number.  The dup also keeps the region's memory alive until the pin ends.
+// Pins do not nest in the kernel, so two overlapping ScopedPins unpin the
+// overlap when the first one ends.
 // Thread-safety: none of its own; see Region.
 class ScopedPin final {
  public:
   // Pins [offset, offset + length) of region (length 0: to the end).  Fails
-  // as Region::Pin does.
+  // as Region::Pin does, and with EMFILE (or another error of dup) if no fd
+  // is left for the pin to own; nothing is pinned then.
   static Result<ScopedPin> Create(Region& region, std::size_t offset = 0, std::size_t length = 0);
 
   ScopedPin(ScopedPin&& other) noexcept;
@@ -42,10 +47,10 @@ class ScopedPin final {
   PinState state() const noexcept { return state_; }
 
  private:
-  ScopedPin(int fd, Backend backend, std::size_t offset, std::size_t length,
+  ScopedPin(UniqueFd fd, Backend backend, std::size_t offset, std::size_t length,
             PinState state) noexcept;
 
-  int fd_ = -1;  // borrowed from the Region
+  UniqueFd fd_;  // the pin's own fd for the region
   Backend backend_ = Backend::kMemfd;
   std::size_t offset_ = 0;
   std::size_t length_ = 0;

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The libcutils ashmem API, for code written against Android's
- * <cutils/ashmem.h>: the same six functions, the same signatures and the
- * same contract, so that such code builds and behaves unchanged on Linux.
+ * <cutils/ashmem.h>: the same six functions with the same signatures, and
+ * libcutils' contract wherever Android code meets ours (its regions, seals,
+ * device names and return values), so that such code builds and behaves
+ * unchanged on Linux.  The deliberate differences (this library never
+ * aborts, rejects pin ranges beyond 32 bits instead of truncating them, and
+ * fails with EOVERFLOW instead of returning a wrong size past 2 GiB) are
+ * listed in Documentation/libashmem.rst.
  *
  * Every function returns a value >= 0 on success and -1 with errno set on
  * failure.  A file descriptor that is neither an ashmem region nor a region
@@ -34,14 +39,17 @@ extern "C" {
 
 /*
  * Returns 1 if fd is a region (an open /dev/ashmem, validated by its device
- * number, or a sealable memfd), 0 if it is not.  Never sets errno on a
+ * number, or a memfd carrying F_SEAL_GROW and F_SEAL_SHRINK, as libcutils
+ * makes them; further seals such as F_SEAL_FUTURE_WRITE, F_SEAL_SEAL or
+ * F_SEAL_EXEC are accepted), 0 if it is not.  Never sets errno on a
  * successful check.
  */
 int ashmem_valid(int fd);
 
 /*
- * Creates a region of size bytes named name (may be NULL; a name longer
- * than 255 bytes is truncated) and returns its fd, owned by the caller and
+ * Creates a region of size bytes named name (may be NULL; a longer name is
+ * cut to what the backend stores: 255 bytes on ashmem, 249 on memfd) and
+ * returns its fd, owned by the caller and
  * close-on-exec.  The region reads as zeros, is pinned, and may be mapped
  * with any protection until ashmem_set_prot_region() narrows it.
  * Fails with EINVAL for a size that does not fit in off_t, or with the
