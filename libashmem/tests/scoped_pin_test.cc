@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/ashmem.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -102,7 +104,25 @@ TEST_P(ScopedPinTest, RejectsBadRange) {
 }
 
 // How many of this process's fds refer to the file with inode ino.
-int FdsReferringTo(std::uint64_t ino) {
+// The content id of @fd: its inode on memfd; on ashmem, whose fds all share
+// the device's inode, the backing inode that GET_FILE_ID reports.
+bool ContentId(int fd, std::uint64_t* id) {
+  unsigned long file_id = 0;
+  struct stat st = {};
+  if (fstat(fd, &st) != 0)
+    return false;
+  if (S_ISCHR(st.st_mode)) {
+    if (ioctl(fd, ASHMEM_GET_FILE_ID, &file_id) != 0)
+      return false;
+    *id = file_id;
+    return true;
+  }
+  *id = st.st_ino;
+  return S_ISREG(st.st_mode);
+}
+
+// How many of this process's fds refer to the content @id (FileId()).
+int FdsReferringTo(std::uint64_t id) {
   int count = 0;
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr)
@@ -110,8 +130,8 @@ int FdsReferringTo(std::uint64_t ino) {
   const int own = dirfd(dir);
   while (const dirent* entry = readdir(dir)) {
     const int fd = atoi(entry->d_name);
-    struct stat st = {};
-    if (entry->d_name[0] != '.' && fd != own && fstat(fd, &st) == 0 && st.st_ino == ino)
+    std::uint64_t seen = 0;
+    if (entry->d_name[0] != '.' && fd != own && ContentId(fd, &seen) && seen == id)
       ++count;
   }
   closedir(dir);
