@@ -31,7 +31,7 @@ die() {
 	exit 1
 }
 
-# lane_kernel LANE: set KERNEL, KDIR and MEM for a lane.
+# lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane.
 lane_kernel() {
 	local kver dir
 	case "$1" in
@@ -40,12 +40,15 @@ lane_kernel() {
 		KERNEL=/boot/vmlinuz-$kver
 		KDIR=/lib/modules/$kver/build
 		LANE_MEM=512M
+		LANE_TIMEOUT=1500
 		;;
 	debug)
 		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config")
 		KERNEL=$dir/bzImage
 		KDIR=$dir/out
 		LANE_MEM=1G
+		# KASAN and lockdep: the same tests take four to eight times as long
+		LANE_TIMEOUT=2700
 		;;
 	*)
 		die "unknown lane '$1'"
@@ -80,7 +83,7 @@ main() {
 		mkdir -p "$ROOT/build/qemu/$lane"
 		# (not tee /dev/stderr: reopening it truncates a log file it points to)
 		rc=0
-		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} \
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
 			rc=${PIPESTATUS[0]}
