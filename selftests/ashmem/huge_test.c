@@ -236,12 +236,17 @@ static void *churn_main(void *arg)
 	return NULL;
 }
 
-TEST_F(huge, purges_race_madvise_remove_and_xattrs_on_one_inode)
+#define RACE_ROUNDS	32
+#define RACE_SECONDS	10	/* fewer rounds on a slow guest, never fewer than 4 */
+
+TEST_F_TIMEOUT(huge, purges_race_madvise_remove_and_xattrs_on_one_inode, 120)
 {
 	size_t off = self->huge, len = self->len - self->huge;
+	uint64_t start = now_ns(), slowest = 0;
 	struct spin_thread thread;
 	struct churn churn;
 	char path[128];
+	int round;
 
 	churn.addr = self->addr;
 	churn.huge = self->huge;
@@ -259,10 +264,13 @@ TEST_F(huge, purges_race_madvise_remove_and_xattrs_on_one_inode)
 	atomic_init(&churn.rounds, 0);
 	ASSERT_EQ(0, spin_thread_start(&thread, churn_main, &churn));
 
-	for (int round = 0; round < 32; round++) {
+	memset(self->addr + off, 'p', len);
+	for (round = 0; round < RACE_ROUNDS; round++) {
 		size_t part = off + (round % 8) * (len / 8);
+		uint64_t t = now_ns();
 
-		memset(self->addr + off, 'p', len);
+		if (round >= 4 && t - start > RACE_SECONDS * 1000000000ull)
+			break;
 		/* an eighth of the rest, straddling no huge page boundary */
 		ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, part,
 				      len / 8, 0);
@@ -278,12 +286,16 @@ TEST_F(huge, purges_race_madvise_remove_and_xattrs_on_one_inode)
 		if (part + len / 8 < self->len) {
 			ASSERT_EQ('p', self->addr[part + len / 8]);
 		}
+		memset(self->addr + part, 'p', len / 8);
+		if (now_ns() - t > slowest)
+			slowest = now_ns() - t;
 	}
 	atomic_store(&churn.stop, true);
 	spin_thread_wait(&thread);
 	ASSERT_LT(0, atomic_load(&churn.rounds));
-	TH_LOG("%ld rounds of MADV_REMOVE%s alongside", atomic_load(&churn.rounds),
-	       churn.bfd >= 0 ? " and setxattr" : "");
+	TH_LOG("%d rounds, the slowest %llu ms; %ld rounds of MADV_REMOVE%s alongside",
+	       round, (unsigned long long)(slowest / 1000000),
+	       atomic_load(&churn.rounds), churn.bfd >= 0 ? " and setxattr" : "");
 	if (churn.bfd >= 0)
 		close(churn.bfd);
 }
