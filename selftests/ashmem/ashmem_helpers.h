@@ -418,6 +418,23 @@ static inline long ashmem_stat(const char *key)
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* A /proc/meminfo figure, in KiB; -1 if it is missing. */
+static inline long meminfo_kib(const char *key)
+{
+	char text[8192], *line;
+	size_t keylen = strlen(key);
+
+	if (read_text_file("/proc/meminfo", text, sizeof(text)) < 0)
+		return -1;
+	for (line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, keylen) && line[keylen] == ':')
+			return atol(line + keylen + 1);
+	}
+	return -1;
+}
+
 /* Writes @text to a sysfs or procfs file; 0 or -1 with errno. */
 static inline int write_text_file(const char *path, const char *text)
 {

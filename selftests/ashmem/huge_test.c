@@ -20,23 +20,6 @@
 #define HUGE_PAGES	4
 #define SEED		50
 
-/* A /proc/meminfo figure, in KiB; -1 if it is missing. */
-static long meminfo_kib(const char *key)
-{
-	char text[8192], *line;
-	size_t keylen = strlen(key);
-
-	if (read_text_file("/proc/meminfo", text, sizeof(text)) < 0)
-		return -1;
-	for (line = text; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, keylen) && line[keylen] == ':')
-			return atol(line + keylen + 1);
-	}
-	return -1;
-}
-
 static int purge_ioctl(int fd)
 {
 	return ioctl(fd, ASHMEM_PURGE_ALL_CACHES) < 0 ? -1 : 0;

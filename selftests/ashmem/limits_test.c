@@ -266,23 +266,6 @@ TEST_F(read_only, proc_self_mem_cannot_write_read_only_mappings)
  */
 #if __SIZEOF_LONG__ == 8
 
-/* A /proc/meminfo figure, in KiB; -1 if it is missing. */
-static long meminfo_kib(const char *key)
-{
-	char text[8192], *line;
-	size_t keylen = strlen(key);
-
-	if (read_text_file("/proc/meminfo", text, sizeof(text)) < 0)
-		return -1;
-	for (line = text; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, keylen) && line[keylen] == ':')
-			return atol(line + keylen + 1);
-	}
-	return -1;
-}
-
 /*
  * No shrinker frees ranges (a purged range stays in its area's tree), so
  * their memory is unreclaimable slab: counting it as SReclaimable would
