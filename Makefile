@@ -30,7 +30,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
-	flex bison bc libelf-dev libssl-dev perl python3 clang-format clang-tidy
+	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
@@ -100,7 +100,7 @@ check: accel all $(LIBASHMEM_HOST_TEST)
 	$(MAKE) check-guest
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
-LANES ?= debian debug rt
+LANES ?= debian debug rt 6.12
 
 check-guest: module selftests $(LIBASHMEM_GUEST)
 	qemu/lanes.sh $(LANES)

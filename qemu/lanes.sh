@@ -16,7 +16,9 @@ lanes:
   debug    6.1 built from linux-source-6.1 with KASAN, lockdep, kmemleak,
            KUnit and fault injection (qemu/kernels/debug.config; cached)
   rt       Debian's 6.1 PREEMPT_RT kernel (linux-image-rt-amd64)
-default: debian debug rt
+  6.12     the newest 6.12 LTS kernel of bookworm-backports (qemu/fetch-kernel.sh;
+           cached by version)
+default: debian debug rt 6.12
 
 Settings are passed on to qemu/run-tests.sh (see its -h).
 USAGE
@@ -36,14 +38,23 @@ lane_kernel() {
 	local kver dir
 	case "$1" in
 	debian | rt)
-		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)")
+		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)") ||
+			return 1
 		KERNEL=/boot/vmlinuz-$kver
 		KDIR=/lib/modules/$kver/build
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
+	6.12)
+		# the newest 6.12 LTS of bookworm-backports, fetched and cached
+		dir=$("$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
+		KERNEL=$dir/vmlinuz
+		KDIR=$dir/kdir
+		LANE_MEM=512M
+		LANE_TIMEOUT=1500
+		;;
 	debug)
-		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config")
+		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config") || return 1
 		KERNEL=$dir/bzImage
 		KDIR=$dir/out
 		LANE_MEM=1G
@@ -57,13 +68,14 @@ lane_kernel() {
 }
 
 # lane_module LANE: build the module for the lane's kernel in its own tree.
+# Both lane_* functions return non-zero when their lane cannot run.
 lane_module() {
 	local dir=$ROOT/build/lanes/$1/driver
 	rm -rf "$dir"
 	mkdir -p "$dir/uapi/linux"
 	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/*.[ch] "$dir/"
 	cp "$ROOT/uapi/linux/ashmem.h" "$dir/uapi/linux/"
-	make -s -C "$KDIR" M="$dir" modules >&2
+	make -s -C "$KDIR" M="$dir" modules >&2 || return 1
 	MODULE=$dir/ashmem_linux.ko
 	KUNIT_MODULE=
 	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
@@ -74,13 +86,20 @@ lane_module() {
 main() {
 	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
 	[ "${1:-}" != -h ] || { usage; exit 0; }
-	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt)
+	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt 6.12)
 	declare -A verdicts
 	for lane in "${lanes[@]}"; do
 		echo "lanes: === $lane ==="
-		lane_kernel "$lane"
-		lane_module "$lane"
 		mkdir -p "$ROOT/build/qemu/$lane"
+		# a kernel that cannot be had, or a module that does not build
+		# for it, fails the lane (and says so), never skips it
+		if ! lane_kernel "$lane" || ! lane_module "$lane"; then
+			echo "lanes: $lane: no kernel or no module for it (see above)"
+			verdicts[$lane]="0 passed, 1 failed (no kernel or module)"
+			total_fail=$((total_fail + 1))
+			status=1
+			continue
+		fi
 		# (not tee /dev/stderr: reopening it truncates a log file it points to)
 		rc=0
 		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
