@@ -126,6 +126,19 @@ Result<Channel::Writer> Channel::Writer::Create(Mapping mapping) {
   if (!mapping.writable())
     return ErrnoError(EACCES);
   Header& header = HeaderOf(mapping);
+  // A restarted producer resumes the channel it finds: the sequence goes on
+  // from the last message (a reader that returned it waits for the next
+  // number, not for 1 again), an unread message stays, and a write that a
+  // dead writer left half done is dropped.
+  const std::uint32_t state = Field(header.state).load(std::memory_order_acquire);
+  if (CheckHeader(header).ok() && state <= static_cast<std::uint32_t>(State::kConsumed)) {
+    if (state == static_cast<std::uint32_t>(State::kWriting)) {
+      Field(header.state)
+          .store(static_cast<std::uint32_t>(State::kConsumed), std::memory_order_release);
+      FutexWake(header.state);
+    }
+    return Writer(std::move(mapping));
+  }
   // The magic goes last, so that a reader that sees it sees the rest.
   Field(header.magic).store(0, std::memory_order_relaxed);
   Field(header.version).store(kVersion, std::memory_order_relaxed);

@@ -35,6 +35,7 @@ std::vector<std::byte> Pattern(std::size_t size, std::uint64_t n) {
 // Offsets into the header, as documented in channel.h.
 constexpr std::size_t kVersionOffset = 4;
 constexpr std::size_t kStateOffset = 8;
+constexpr std::size_t kSequenceOffset = 16;
 constexpr std::size_t kLengthOffset = 24;
 
 class ChannelTest : public BackendTest {
@@ -176,6 +177,38 @@ TEST_P(ChannelTest, ProducerKilledMidWriteIsReported) {
   EXPECT_EQ(Error::kWriteInProgress, reader->TryRead().error());
   EXPECT_EQ(Error::kWriteInProgress, reader->Read(20ms).error())
       << "a blocking read gives up with the same report";
+}
+
+TEST_P(ChannelTest, RestartedWriterContinuesTheSequence) {
+  std::optional<Reader> reader;
+  ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
+  ASSERT_TRUE(writer_->Write(AsBytes("before"), 0s).ok());
+  Result<Channel::Message> first = reader->TryRead();
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  // The producer restarts: a new Writer over the same region.
+  writer_.reset();
+  Result<Writer> restarted = Writer::Create(MapOrDie(PROT_READ | PROT_WRITE));
+  ASSERT_TRUE(restarted.ok()) << restarted.error().message();
+  Result<std::uint64_t> seq = restarted->Write(AsBytes("after"), 0s);
+  ASSERT_TRUE(seq.ok()) << seq.error().message();
+  EXPECT_GT(*seq, first->sequence);
+  Result<Channel::Message> second = reader->TryRead();
+  ASSERT_TRUE(second.ok()) << "the reader must see the new writer's message: "
+                           << second.error().message();
+  EXPECT_EQ(*seq, second->sequence);
+  EXPECT_EQ(0, std::memcmp("after", second->payload.data(), 5));
+}
+
+TEST_P(ChannelTest, RestartedWriterKeepsAnUnreadMessage) {
+  ASSERT_TRUE(writer_->Write(AsBytes("unread"), 0s).ok());
+  writer_.reset();
+  Result<Writer> restarted = Writer::Create(MapOrDie(PROT_READ | PROT_WRITE));
+  ASSERT_TRUE(restarted.ok()) << restarted.error().message();
+  std::optional<Reader> reader;
+  ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
+  Result<Channel::Message> got = reader->TryRead();
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(0, std::memcmp("unread", got->payload.data(), 6));
 }
 
 TEST_P(ChannelTest, BadMagicIsReported) {

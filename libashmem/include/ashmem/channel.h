@@ -82,8 +82,12 @@ class Channel final {
 class Channel::Writer final {
  public:
   // Takes mapping (writable, at least kHeaderSize bytes, 8-byte aligned;
-  // EINVAL otherwise, EACCES if it is not writable) and writes a fresh
-  // header into it: state EMPTY, sequence 0.
+  // EINVAL otherwise, EACCES if it is not writable).  Memory that already
+  // holds a channel of this version is resumed, so that a restarted
+  // producer does not wedge its reader: the sequence goes on from the last
+  // message, an unread message stays, and a write left half done by a dead
+  // writer is dropped.  Other memory gets a fresh header: state EMPTY,
+  // sequence 0.
   static Result<Writer> Create(Mapping mapping);
 
   Writer(Writer&&) noexcept = default;
