@@ -175,6 +175,10 @@ Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
                                        std::memory_order_relaxed)) {
         break;
       }
+      // The state changed between the load and the exchange: look again,
+      // but within the deadline like any other wait.
+      if (Clock::now() >= deadline)
+        return ErrnoError(timeout <= std::chrono::nanoseconds::zero() ? EAGAIN : ETIMEDOUT);
       continue;
     }
     if (Clock::now() >= deadline) {
@@ -233,6 +237,7 @@ Result<Channel::Message> Channel::Reader::Read(std::chrono::nanoseconds timeout)
   const std::size_t capacity = Capacity(mapping_.size());
   const Clock::time_point deadline = DeadlineAfter(timeout);
   for (;;) {
+    bool torn = false;
     if (Result<void> ok = CheckHeader(header); !ok.ok())
       return ok.error();
     const std::uint32_t state = Field(header.state).load(std::memory_order_acquire);
@@ -249,25 +254,27 @@ Result<Channel::Message> Channel::Reader::Read(std::chrono::nanoseconds timeout)
         if (length != 0)
           std::memcpy(message.payload.data(), PayloadOf(mapping_), length);
         std::atomic_thread_fence(std::memory_order_acquire);
-        if (Field(header.state).load(std::memory_order_relaxed) != state ||
-            Field(header.sequence).load(std::memory_order_relaxed) != sequence) {
-          continue;  // the slot changed under the copy: look again
+        if (Field(header.state).load(std::memory_order_relaxed) == state &&
+            Field(header.sequence).load(std::memory_order_relaxed) == sequence) {
+          if (Checksum(message.payload.data(), length) != checksum)
+            return Error::kChecksumMismatch;
+          if (acknowledges()) {
+            std::uint32_t expected = state;
+            Field(header.state)
+                .compare_exchange_strong(expected, static_cast<std::uint32_t>(State::kConsumed),
+                                         std::memory_order_acq_rel);
+            FutexWake(header.state);
+          }
+          last_sequence_ = sequence;
+          return message;
         }
-        if (Checksum(message.payload.data(), length) != checksum)
-          return Error::kChecksumMismatch;
-        if (acknowledges()) {
-          std::uint32_t expected = state;
-          Field(header.state)
-              .compare_exchange_strong(expected, static_cast<std::uint32_t>(State::kConsumed),
-                                       std::memory_order_acq_rel);
-          FutexWake(header.state);
-        }
-        last_sequence_ = sequence;
-        return message;
+        // The slot changed under the copy: look again, but only until the
+        // deadline, or a producer that keeps rewriting it holds us forever.
+        torn = true;
       }
     }
     if (Clock::now() >= deadline) {
-      if (state == static_cast<std::uint32_t>(State::kWriting))
+      if (torn || state == static_cast<std::uint32_t>(State::kWriting))
         return Error::kWriteInProgress;
       if (timeout <= std::chrono::nanoseconds::zero())
         return Error::kNoMessage;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -209,6 +210,94 @@ TEST_P(ChannelTest, RestartedWriterKeepsAnUnreadMessage) {
   Result<Channel::Message> got = reader->TryRead();
   ASSERT_TRUE(got.ok()) << got.error().message();
   EXPECT_EQ(0, std::memcmp("unread", got->payload.data(), 6));
+}
+
+// Makes every copy of the payload that a reader makes look torn: page 1 of
+// the reader's mapping is PROT_NONE; touching it bumps the sequence (as a
+// producer that keeps rewriting a READY slot would) and moves the trap to
+// page 2, and touching page 2 moves it back, so each pass over the payload
+// changes the sequence exactly once.  After kMaxBumps the trap stops
+// bumping and lets the copy through.
+class SequenceBumper {
+ public:
+  static constexpr int kMaxBumps = 1000;
+
+  SequenceBumper(std::byte* reader_memory, std::uint64_t* sequence) {
+    page1_ = reader_memory + PageSize();
+    page2_ = reader_memory + 2 * PageSize();
+    sequence_ = sequence;
+    bumps_.store(0);
+    struct sigaction action = {};
+    action.sa_sigaction = OnFault;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    installed_ = sigaction(SIGSEGV, &action, &old_) == 0;
+    armed_ = installed_ && mprotect(page1_, PageSize(), PROT_NONE) == 0;
+  }
+  ~SequenceBumper() {
+    mprotect(page1_, 2 * PageSize(), PROT_READ);
+    if (installed_)
+      sigaction(SIGSEGV, &old_, nullptr);
+  }
+  SequenceBumper(const SequenceBumper&) = delete;
+  SequenceBumper& operator=(const SequenceBumper&) = delete;
+
+  bool armed() const { return armed_; }
+  int bumps() const { return bumps_; }
+
+ private:
+  static void OnFault(int, siginfo_t* info, void*) {
+    auto* addr = static_cast<std::byte*>(info->si_addr);
+    const std::size_t page = PageSize();
+    if (addr >= page1_ && addr < page1_ + page) {
+      if (bumps_ < kMaxBumps) {
+        bumps_.fetch_add(1);
+        std::atomic_ref<std::uint64_t>(*sequence_).fetch_add(1);
+        mprotect(page2_, page, PROT_NONE);
+      }
+      mprotect(page1_, page, PROT_READ);
+    } else if (addr >= page2_ && addr < page2_ + page) {
+      mprotect(page1_, page, PROT_NONE);
+      mprotect(page2_, page, PROT_READ);
+    } else {
+      signal(SIGSEGV, SIG_DFL);  // a real crash: let it happen
+    }
+  }
+
+  static inline std::byte* page1_;
+  static inline std::byte* page2_;
+  static inline std::uint64_t* sequence_;
+  static inline std::atomic<int> bumps_;
+  bool installed_ = false;
+  bool armed_ = false;
+  struct sigaction old_ = {};
+};
+
+// A producer that keeps changing the sequence while the slot stays READY
+// must not keep a reader past its timeout: each read gives up after at most
+// a few torn copies, not after the producer stops.
+TEST_P(ChannelTest, ReadIsBoundedWhileTheSequenceKeepsChanging) {
+  std::optional<Reader> reader;
+  ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ, &reader));
+  ASSERT_GE(writer_->capacity(), 3 * PageSize());
+  ASSERT_TRUE(writer_->Write(Pattern(writer_->capacity(), 1), 0s).ok());
+  Mapping raw = MapOrDie(PROT_READ | PROT_WRITE);
+  auto* sequence = reinterpret_cast<std::uint64_t*>(raw.data() + kSequenceOffset);
+  for (auto read :
+       {+[](Reader& r) { return r.TryRead(); }, +[](Reader& r) { return r.Read(20ms); }}) {
+    Result<Channel::Message> got = Error::kNoMessage;
+    int bumps = 0;
+    {
+      SequenceBumper bumper(reader->mapping().data(), sequence);
+      ASSERT_TRUE(bumper.armed());
+      got = read(*reader);
+      bumps = bumper.bumps();
+    }
+    EXPECT_GE(bumps, 1) << "the read never copied the payload";
+    EXPECT_LT(bumps, SequenceBumper::kMaxBumps) << "the read outlasted the producer";
+    ASSERT_FALSE(got.ok()) << "the read retried until the producer stopped";
+    EXPECT_EQ(Error::kWriteInProgress, got.error()) << got.error().message();
+  }
 }
 
 TEST_P(ChannelTest, BadMagicIsReported) {
