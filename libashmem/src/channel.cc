@@ -85,8 +85,9 @@ constexpr bool IsFree(std::uint32_t state) {
 // checksum reads what the copy just wrote: one pass over memory.
 constexpr std::size_t kPiece = std::size_t{16} * 1024;
 
-// Rounds of polling before a wait goes to sleep: a few microseconds, about
-// what it takes the other side to handle a small message.
+// Rounds of polling before a wait goes to sleep.  Short on purpose: on a
+// loaded machine the other side is often not running at all, and a long
+// pause loop in a virtual machine also makes the hypervisor deschedule us.
 constexpr int kSpins = 128;
 
 // Every access to shared words goes through atomic_ref: the other side is
