@@ -319,6 +319,12 @@ Result<Channel::Writer> Channel::Writer::Create(Mapping mapping, Options options
   return Writer(std::move(mapping), wanted.integrity, wanted.slots, wanted.slot_size, 1);
 }
 
+// How far beyond the next slot a writer facing a full ring sleeps: the
+// message that frees half the ring (none below four slots).
+std::uint32_t Channel::Writer::HalfRing() const noexcept {
+  return slots_ >= 4 ? slots_ / 2 - 1 : 0;
+}
+
 Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
                                                          std::chrono::nanoseconds timeout) {
   if (pending_)
@@ -346,8 +352,19 @@ Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
     }
     if (Clock::now() >= deadline)
       return ErrnoError(timeout <= std::chrono::nanoseconds::zero() ? EAGAIN : ETIMEDOUT);
-    if (!IsFree(state))
-      WaitForChange(word, seen, deadline, true);
+    if (IsFree(state))
+      continue;  // lost a race with the reader: look again
+    // The ring is full.  Sleep until half of it is free: the reader frees
+    // slots in order, so the slot of the message half a ring ahead is freed
+    // last.  A consumer that is the slower side then wakes the producer
+    // once per half ring, not once per message (a socket wakes a blocked
+    // writer when half its buffer is free, for the same reason).  At the
+    // deadline the loop looks at the next slot itself again.
+    std::uint32_t& half = DescriptorOf(mapping_, SlotOf(next_sequence_ + HalfRing(), slots_)).state;
+    const std::uint32_t half_seen = Field(half).load(std::memory_order_acquire);
+    if (&half != &word && IsFree(half_seen & kStateMask))
+      continue;
+    WaitForChange(half, half_seen, deadline, true);
   }
   pending_ = true;
   pending_length_ = length;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include <ashmem/fd_passing.h>
@@ -488,6 +489,40 @@ TEST_P(ChannelTest, BlockedWriterWakesOnRelease) {
   Result<std::uint64_t> seq = second.get();
   ASSERT_TRUE(seq.ok()) << seq.error().message();
   EXPECT_EQ(2u, *seq);
+}
+
+// A writer facing a full ring sleeps on the slot that frees half of it
+// (announcing itself with bit 31 of that slot's state), so that a slower
+// consumer wakes it once per half ring, not once per message.
+TEST_P(ChannelTest, WriterFacingAFullRingSleepsUntilHalfOfItIsFree) {
+  constexpr std::uint32_t kWaitersBit = 1u << 31;
+  ASSERT_NO_FATAL_FAILURE(Recreate({.slots = 4}));
+  std::optional<Reader> reader;
+  ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
+  for (std::uint64_t n = 1; n <= 4; ++n)
+    ASSERT_TRUE(writer_->Write(Pattern(10, n), 0s).ok());
+  Mapping raw = MapOrDie(PROT_READ);
+  auto state_of = [&](std::size_t slot) {
+    auto* word = reinterpret_cast<std::uint32_t*>(raw.data() + kStateOffset +
+                                                  slot * Channel::kSlotHeaderSize);
+    return std::atomic_ref<std::uint32_t>(*word).load();
+  };
+  auto blocked =
+      std::async(std::launch::async, [&] { return writer_->Write(Pattern(10, 5), 10s); });
+  for (int i = 0; i < 10'000'000 && (state_of(1) & kWaitersBit) == 0; ++i)
+    std::this_thread::yield();
+  ASSERT_NE(0u, state_of(1) & kWaitersBit) << "the writer sleeps on message 2's slot";
+  EXPECT_EQ(0u, state_of(0) & kWaitersBit) << "not on the next slot itself";
+  ASSERT_TRUE(reader->TryRead().ok());
+  ASSERT_TRUE(reader->TryRead().ok());
+  Result<std::uint64_t> seq = blocked.get();
+  ASSERT_TRUE(seq.ok()) << seq.error().message();
+  EXPECT_EQ(5u, *seq);
+  for (std::uint64_t n = 3; n <= 5; ++n) {
+    Result<Channel::Message> got = reader->TryRead();
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    EXPECT_EQ(Pattern(10, n), got->payload);
+  }
 }
 
 TEST_P(ChannelTest, BadMagicIsReported) {

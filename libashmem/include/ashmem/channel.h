@@ -159,11 +159,12 @@ class Channel::Writer final {
   Integrity integrity() const noexcept { return integrity_; }
   const Mapping& mapping() const noexcept { return mapping_; }
 
-  // Waits up to timeout for the next slot to be free, marks it WRITING and
-  // returns its first length bytes, to build the message in place; they
-  // are the writer's until Commit publishes them.  A writer that never
-  // commits leaves the slot WRITING, which readers report as
-  // Error::kWriteInProgress until a new Writer takes the channel over.
+  // Waits up to timeout for the next slot to be free (facing a full ring
+  // of four slots or more, until half of it is free, or the deadline),
+  // marks it WRITING and returns its first length bytes, to build the
+  // message in place; they are the writer's until Commit publishes them.
+  // A writer that never commits leaves the slot WRITING, which readers
+  // report as Error::kWriteInProgress until a new Writer takes over.
   // Failures: EMSGSIZE if length > capacity(); EAGAIN if timeout is zero
   // and the slot is busy, ETIMEDOUT if the consumer did not free it in
   // time; EBUSY if a write is already begun; kBadMagic, kBadVersion or
@@ -180,6 +181,7 @@ class Channel::Writer final {
  private:
   Writer(Mapping mapping, Integrity integrity, std::uint32_t slots, std::size_t slot_size,
          std::uint64_t next_sequence) noexcept;
+  std::uint32_t HalfRing() const noexcept;
   std::byte* PendingPayload() const noexcept;
   std::uint64_t Publish(std::uint64_t checksum) noexcept;
 
