@@ -4,9 +4,10 @@
 // memcpy, two processes, payloads of 4 KiB to 16 MiB.
 //
 // Prints one "name,value,unit" line per figure on stdout (bench/run.sh
-// collects them into results.csv) and a note per trial on stderr.  Every
-// figure is a median over interleaved trials, and every ratio is taken
-// within this one run, so that a noisy machine moves both sides alike.
+// collects them into results.csv) and a summary on stderr.  Every figure
+// is a median over interleaved trials, and every ratio the median of the
+// ratios of figures measured one right after the other in this run, so
+// that a noisy machine moves both sides alike.
 //
 // In every two-process trial the producer builds each message (it writes
 // every byte) and the consumer reads every byte of it:
@@ -132,7 +133,7 @@ using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
 
 constexpr std::size_t kKiB = 1024;
 constexpr std::size_t kMiB = 1024 * kKiB;
-constexpr int kTrials = 5;
+constexpr int kTrials = 7;
 
 // The channel's ring: about 4 MiB in flight (the socketpair has about 400
 // KiB of buffers), 2 to 256 slots.  Fewer, larger slots would leave the
@@ -422,6 +423,15 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The median of a[t] / b[t]: each ratio is of two figures measured one
+// right after the other, so that a load that comes and goes moves both.
+double MedianRatio(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> ratios;
+  for (std::size_t t = 0; t < a.size() && t < b.size(); ++t)
+    ratios.push_back(a[t] / b[t]);
+  return Median(ratios);
+}
+
 std::string SizeName(std::size_t size) {
   return size >= kMiB ? std::to_string(size / kMiB) + "MiB" : std::to_string(size / kKiB) + "KiB";
 }
@@ -467,7 +477,8 @@ int Run(const std::vector<std::size_t>& only) {
         {"socket", std::nullopt},
     };
     std::fprintf(stderr, "  %s: %u slots\n", tag.c_str(), slots);
-    std::vector<std::vector<double>> rates(std::size(series));
+    // One row per series, then memcpy; column t is trial t.
+    std::vector<std::vector<double>> rates(std::size(series) + 1);
     for (int trial = 0; trial < kTrials; ++trial) {
       for (std::size_t s = 0; s < std::size(series); ++s) {
         std::optional<Trial> t =
@@ -483,29 +494,26 @@ int Run(const std::vector<std::size_t>& only) {
           copy_messages += plan.count;
         }
       }
+      rates[std::size(series)].push_back(1.0 / MemcpySeconds(size, plan.count));
     }
-    std::vector<double> copies;
-    for (int trial = 0; trial < kTrials; ++trial)
-      copies.push_back(MemcpySeconds(size, plan.count));
-    const double memcpy_rate = 1.0 / Median(copies);
-
-    double rate[std::size(series)];
+    const std::vector<double>& socket = rates[kSocket];
+    const std::vector<double>& copies = rates[std::size(series)];
     for (std::size_t s = 0; s < std::size(series); ++s) {
-      rate[s] = Median(rates[s]);
-      Row(std::string("rate_") + series[s].name + "_" + tag, rate[s], "msg/s");
+      const double rate = Median(rates[s]);
+      Row(std::string("rate_") + series[s].name + "_" + tag, rate, "msg/s");
       Row(std::string("throughput_") + series[s].name + "_" + tag,
-          rate[s] * static_cast<double>(size) / 1e9, "GB/s");
+          rate * static_cast<double>(size) / 1e9, "GB/s");
       std::fprintf(stderr, "  %-13s %7s %12.0f msg/s %8.2f GB/s\n", series[s].name, tag.c_str(),
-                   rate[s], rate[s] * static_cast<double>(size) / 1e9);
+                   rate, rate * static_cast<double>(size) / 1e9);
     }
+    const double memcpy_rate = Median(copies);
     Row("rate_memcpy_" + tag, memcpy_rate, "copy/s");
     Row("throughput_memcpy_" + tag, memcpy_rate * static_cast<double>(size) / 1e9, "GB/s");
-    const double socket = rate[kSocket];
-    Row("channel_vs_socket_" + tag, rate[0] / socket, "x");
-    Row("channel_xxh3_vs_socket_" + tag, rate[1] / socket, "x");
-    Row("channel_copy_vs_socket_" + tag, rate[2] / socket, "x");
-    Row("channel_vs_memcpy_" + tag, rate[0] / memcpy_rate, "x");
-    Row("socket_vs_memcpy_" + tag, socket / memcpy_rate, "x");
+    Row("channel_vs_socket_" + tag, MedianRatio(rates[0], socket), "x");
+    Row("channel_xxh3_vs_socket_" + tag, MedianRatio(rates[1], socket), "x");
+    Row("channel_copy_vs_socket_" + tag, MedianRatio(rates[2], socket), "x");
+    Row("channel_vs_memcpy_" + tag, MedianRatio(rates[0], copies), "x");
+    Row("socket_vs_memcpy_" + tag, MedianRatio(socket, copies), "x");
     std::fflush(stdout);
   }
   Row("channel_allocations",
