@@ -362,7 +362,10 @@ Result<std::span<std::byte>> Channel::Writer::BeginWrite(std::size_t length,
     // deadline the loop looks at the next slot itself again.
     std::uint32_t& half = DescriptorOf(mapping_, SlotOf(next_sequence_ + HalfRing(), slots_)).state;
     const std::uint32_t half_seen = Field(half).load(std::memory_order_acquire);
-    if (&half != &word && IsFree(half_seen & kStateMask))
+    // Freed since we looked (the same word, with fewer than four slots),
+    // or half the ring is free already: take the next slot.  Sleeping on
+    // a free slot would wait for a change that only we can make.
+    if (IsFree(half_seen & kStateMask))
       continue;
     WaitForChange(half, half_seen, deadline, true);
   }
