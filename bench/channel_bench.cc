@@ -320,8 +320,11 @@ std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
         continue;
       }
       ashmem::Result<std::span<std::byte>> slot = writer->BeginWrite(p.size, kTimeout);
-      if (!slot.ok())
+      if (!slot.ok()) {
+        std::fprintf(stderr, "channel_bench: producer, message %llu: %s\n",
+                     static_cast<unsigned long long>(n), slot.error().message().c_str());
         return std::nullopt;
+      }
       Build(slot->data(), p.size, n);
       if (!writer->Commit().ok())
         return std::nullopt;
@@ -351,10 +354,18 @@ std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
         }
       } else {
         ashmem::Result<ashmem::Channel::View> got = reader->Acquire(kTimeout);
-        if (!got.ok() || got->payload.size() != p.size ||
+        if (!got.ok()) {
+          std::fprintf(stderr, "channel_bench: message %llu: %s\n",
+                       static_cast<unsigned long long>(n), got.error().message().c_str());
+          report->failed = 4;
+          return;
+        }
+        if (got->payload.size() != p.size ||
             !Consume(got->payload.data(), got->payload.size(), n, &report->sink) ||
             !reader->Release().ok()) {
-          report->failed = 4;
+          std::fprintf(stderr, "channel_bench: message %llu is not the one sent\n",
+                       static_cast<unsigned long long>(n));
+          report->failed = 9;
           return;
         }
       }

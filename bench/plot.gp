@@ -3,13 +3,13 @@
 # The plots of `make bench`: gnuplot -e "out='build/bench'" bench/plot.gp
 # reads out/throughput.dat and out/ratios.dat (bench/run.sh writes them: a
 # header line of series names, then one line per payload size in bytes).
-set terminal pngcairo size 900,560 noenhanced font ",10"
+set terminal pngcairo size 1100,560 noenhanced font ",10"
 set datafile missing "NaN"
 set logscale x 2
 set format x "%.0b%BB"
 set xlabel "payload per message"
 set grid
-set key top left autotitle columnhead
+set key outside right autotitle columnhead
 set style data linespoints
 
 set output out . "/throughput.png"
