@@ -145,7 +145,7 @@ constexpr int kTrials = 7;
 std::uint32_t SlotsFor(std::size_t size) {
   return static_cast<std::uint32_t>(std::clamp<std::size_t>(kMiB / size, 2, 256));
 }
-constexpr auto kTimeout = 10s;
+constexpr auto kTimeout = 60s;  // a loaded machine has stalled a side for 10 s
 
 // ---- the work on each message ---------------------------------------------
 
@@ -289,6 +289,21 @@ struct ChannelSetup {
   bool copy;  // Write/ReadInto instead of building and reading in place
 };
 
+// After a failure: every slot's state word and sequence, as the protocol
+// documents them (descriptor i at 64 + 64 * i).
+void DumpSlots(const ashmem::Channel::Reader& reader) {
+  for (std::uint32_t i = 0; i < reader.slots(); ++i) {
+    const std::byte* d = reader.mapping().data() + ashmem::Channel::kHeaderSize +
+                         i * ashmem::Channel::kSlotHeaderSize;
+    std::uint32_t state;
+    std::uint64_t sequence;
+    std::memcpy(&state, d, sizeof(state));
+    std::memcpy(&sequence, d + 8, sizeof(sequence));
+    std::fprintf(stderr, "  slot %u: state %#x, sequence %llu\n", i, state,
+                 static_cast<unsigned long long>(sequence));
+  }
+}
+
 std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
   const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const std::size_t bytes =
@@ -357,6 +372,7 @@ std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
         if (!got.ok()) {
           std::fprintf(stderr, "channel_bench: message %llu: %s\n",
                        static_cast<unsigned long long>(n), got.error().message().c_str());
+          DumpSlots(*reader);
           report->failed = 4;
           return;
         }
