@@ -30,11 +30,12 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
-	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy
+	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
+	gnuplot-nox
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
-.PHONY: all help deps accel module selftests test check check-guest run lint \
+.PHONY: all help deps accel module selftests test check check-guest run bench lint \
 	lint-checkpatch lint-kernel-doc lint-w1 install dkms-install clean
 
 all: module selftests libashmem-all
@@ -45,6 +46,8 @@ help:
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
+	@echo "make bench    benchmarks on the host (memfd): build/bench/results.csv,"
+	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
 	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
@@ -113,6 +116,19 @@ else
 	$(MAKE) accel module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
 endif
+
+# Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
+# bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into
+# results.csv, prints them beside bench/goals.txt and plots them.
+BENCH_OUT := $(BUILD)/bench
+BENCH_PROGRAMS := $(BENCH_OUT)/obj/channel_bench
+
+bench:
+	@echo "  CMAKE   $(BENCH_OUT)/obj"
+	@cmake -S bench -B $(BENCH_OUT)/obj -G "$(LIBASHMEM_GENERATOR)" --log-level=WARNING \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON
+	@cmake --build $(BENCH_OUT)/obj -j $(LIBASHMEM_JOBS)
+	@ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS)
 
 # The driver as a DKMS source tree: rebuilt for every kernel installed later.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)

@@ -3,8 +3,8 @@
 // ashmem-demo-client SOCKET: the client half of the demo.
 //
 // Waits for the service's socket, asks for the region by name, reads the
-// greeting through a Channel and verifies it, and shows that the region
-// cannot be written from here.  Exits 0 if all of that held.
+// greeting in place through a Channel and verifies it, and shows that the
+// region cannot be written from here.  Exits 0 if all of that held.
 #include <sys/mman.h>
 
 #include <chrono>
@@ -49,13 +49,16 @@ int Run(const std::string& socket_path) {
       ashmem::Channel::Reader::Attach(std::move(mapping).value());
   if (!reader.ok())
     return Fail(kMe, "attaching to the channel", reader.error());
-  ashmem::Result<ashmem::Channel::Message> message = reader->Read(std::chrono::seconds(5));
+  // Read in place: the view points into the shared memory itself.
+  ashmem::Result<ashmem::Channel::View> message = reader->Acquire(std::chrono::seconds(5));
   if (!message.ok())
     return Fail(kMe, "reading the greeting", message.error());
   const std::string text(reinterpret_cast<const char*>(message->payload.data()),
                          message->payload.size());
-  Say(kMe, "message #%llu, checksum verified: \"%s\"",
+  Say(kMe, "message #%llu, read in place, checksum verified: \"%s\"",
       static_cast<unsigned long long>(message->sequence), text.c_str());
+  if (ashmem::Result<void> released = reader->Release(); !released.ok())
+    return Fail(kMe, "releasing the greeting", released.error());
 
   // The region came read-only: neither a new writable mapping nor upgrading
   // the read-only one may succeed.

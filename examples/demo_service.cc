@@ -49,8 +49,11 @@ int Run(const std::string& socket_path) {
   ashmem::Result<ashmem::Mapping> mapping = region->Map(PROT_READ | PROT_WRITE);
   if (!mapping.ok())
     return Fail(kMe, "mapping the region", mapping.error());
-  ashmem::Result<ashmem::Channel::Writer> writer =
-      ashmem::Channel::Writer::Create(std::move(mapping).value());
+  // The client maps it read-only, so it cannot tell the writer that it
+  // sleeps: the writer wakes it on every message instead.
+  ashmem::Result<ashmem::Channel::Writer> writer = ashmem::Channel::Writer::Create(
+      std::move(mapping).value(),
+      {.integrity = ashmem::Channel::Integrity::kXxh3, .read_only_readers = true});
   if (!writer.ok())
     return Fail(kMe, "setting up the channel", writer.error());
 

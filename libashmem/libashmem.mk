@@ -14,6 +14,7 @@
 #   libashmem-install    install to $(DESTDIR)$(PREFIX)
 #   libashmem-run-memfd  the two-process demo on the host, memfd backend
 #   libashmem-lint       clang-format and clang-tidy over libashmem/ and examples/
+#                        (clang-format over bench/ too)
 #   libashmem-clean      remove what the targets above built
 
 LIBASHMEM_SRC        := libashmem
@@ -37,7 +38,7 @@ LIBASHMEM_FORMAT_FILES = $(wildcard $(LIBASHMEM_SRC)/src/*.cc $(LIBASHMEM_SRC)/s
 	$(LIBASHMEM_SRC)/include/*/*.h $(LIBASHMEM_SRC)/tests/*.cc $(LIBASHMEM_SRC)/tests/*.h \
 	$(LIBASHMEM_SRC)/tests/dropin/*.[ch] $(LIBASHMEM_SRC)/tests/consumer/*.cc \
 	$(LIBASHMEM_SRC)/tests/consumer-c/*.c \
-	examples/*.cc examples/*.h)
+	examples/*.cc examples/*.h bench/*.cc)
 
 .PHONY: libashmem libashmem-test-host libashmem-guest libashmem-install \
 	libashmem-run-memfd libashmem-lint libashmem-clean
