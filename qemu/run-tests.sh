@@ -128,6 +128,14 @@ build_initramfs() {
 	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
 		cp "$ROOT/build/guest/ashmem-demo" "$root/bin/"
 	fi
+	if [ -x "$ROOT/build/guest/ashmemctl" ]; then
+		cp "$ROOT/build/guest/ashmemctl" "$root/bin/"
+	fi
+	# the udev rule and its helper where udev keeps them; the guest runs
+	# no udev, its tests invoke the helper the way udev would
+	mkdir -p "$root/lib/udev/rules.d"
+	cp "$ROOT/udev/99-ashmem.rules" "$root/lib/udev/rules.d/"
+	install -m 755 "$ROOT/udev/ashmem-boot-id-node" "$root/lib/udev/"
 
 	INITRD=$BUILD/initramfs-$MODE.cpio.gz
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$INITRD"
