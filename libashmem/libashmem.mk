@@ -93,7 +93,7 @@ libashmem-lint: libashmem
 	clang-format --dry-run --Werror $(LIBASHMEM_FORMAT_FILES)
 	clang-tidy -p $(LIBASHMEM_BUILD) --quiet --warnings-as-errors='*' \
 		$(wildcard $(LIBASHMEM_SRC)/src/*.cc) examples/demo_service.cc examples/demo_client.cc \
-		$(wildcard tools/ashmemctl/*.cc)
+		$(filter-out %_test.cc,$(wildcard tools/ashmemctl/*.cc))
 
 libashmem-clean:
 	rm -rf $(LIBASHMEM_BUILD) $(LIBASHMEM_ASAN_BUILD) $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX) \
