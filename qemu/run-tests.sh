@@ -9,8 +9,9 @@ usage() {
 	cat <<USAGE
 usage: $0 [options]
 
-Builds an initramfs (busybox, ashmem_linux.ko, test programs), boots it
-under QEMU and returns the verdict.  The run fails when a test fails, a test
+Builds an initramfs (busybox, ashmem_linux.ko, test programs, /bin/ashmemctl,
+the udev rule and its helper in /lib/udev), boots it under QEMU and returns
+the verdict.  The run fails when a test fails, a test
 skips, a program exits non-zero, the guest prints no end-of-run sentinel,
 the guest times out, or the kernel log shows an Oops, BUG, WARNING, KASAN,
 lockdep or general-protection report, or an OOM report other than a memory
