@@ -36,7 +36,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
 .PHONY: all help deps accel module selftests test check check-guest run bench lint \
-	lint-checkpatch lint-kernel-doc lint-w1 install dkms-install clean
+	lint-checkpatch lint-kernel-doc lint-w1 install udev-install dkms-install clean
 
 all: module selftests libashmem-all
 
@@ -50,6 +50,7 @@ help:
 	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
+	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
 	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
 	@echo "make clean    remove everything built"
 	@echo "settings: KVER=$(KVER)"
@@ -129,6 +130,13 @@ bench:
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON
 	@cmake --build $(BENCH_OUT)/obj -j $(LIBASHMEM_JOBS)
 	@ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS)
+
+# The rule gives /dev/ashmem mode 0666 and runs its helper, which makes the
+# second name /dev/ashmem<boot_id> (udev resolves RUN+= names in UDEVDIR).
+UDEVDIR ?= /usr/lib/udev
+udev-install:
+	install -D -m 644 udev/99-ashmem.rules $(DESTDIR)$(UDEVDIR)/rules.d/99-ashmem.rules
+	install -D -m 755 udev/ashmem-boot-id-node $(DESTDIR)$(UDEVDIR)/ashmem-boot-id-node
 
 # The driver as a DKMS source tree: rebuilt for every kernel installed later.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)

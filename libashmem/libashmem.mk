@@ -10,7 +10,8 @@
 #                        tests that need /dev/ashmem skip), again under
 #                        ASan+UBSan, then check an installed tree
 #   libashmem-guest      static test and demo programs for the QEMU guest, in
-#                        build/guest/libashmem and build/guest/examples
+#                        build/guest/libashmem and build/guest/examples, and
+#                        build/guest/ashmemctl (the guest's /bin/ashmemctl)
 #   libashmem-install    install to $(DESTDIR)$(PREFIX)
 #   libashmem-run-memfd  the two-process demo on the host, memfd backend
 #   libashmem-lint       clang-format and clang-tidy over libashmem/ and examples/
@@ -38,7 +39,7 @@ LIBASHMEM_FORMAT_FILES = $(wildcard $(LIBASHMEM_SRC)/src/*.cc $(LIBASHMEM_SRC)/s
 	$(LIBASHMEM_SRC)/include/*/*.h $(LIBASHMEM_SRC)/tests/*.cc $(LIBASHMEM_SRC)/tests/*.h \
 	$(LIBASHMEM_SRC)/tests/dropin/*.[ch] $(LIBASHMEM_SRC)/tests/consumer/*.cc \
 	$(LIBASHMEM_SRC)/tests/consumer-c/*.c \
-	examples/*.cc examples/*.h bench/*.cc)
+	examples/*.cc examples/*.h bench/*.cc tools/ashmemctl/*.cc tools/ashmemctl/*.h)
 
 .PHONY: libashmem libashmem-test-host libashmem-guest libashmem-install \
 	libashmem-run-memfd libashmem-lint libashmem-clean
@@ -75,8 +76,9 @@ libashmem-guest: libashmem
 		$(LIBASHMEM_STRIP) -o $(LIBASHMEM_GUEST_EX)/$$p $(LIBASHMEM_BUILD)/examples/$$p || exit 1; \
 	done
 	@install -m 755 examples/run-demo.sh $(LIBASHMEM_GUEST_EX)/run-demo.sh
+	@$(LIBASHMEM_STRIP) -o build/guest/ashmemctl $(LIBASHMEM_BUILD)/tools/ashmemctl/ashmemctl
 	@# The guest has no dynamic loader: refuse to ship anything that needs one.
-	@for f in $(LIBASHMEM_GUEST_DIR)/* $(LIBASHMEM_GUEST_EX)/ashmem-demo-*; do \
+	@for f in $(LIBASHMEM_GUEST_DIR)/* $(LIBASHMEM_GUEST_EX)/ashmem-demo-* build/guest/ashmemctl; do \
 		if readelf -l $$f | grep -q 'Requesting program interpreter'; then \
 			echo "libashmem-guest: $$f is not static" >&2; exit 1; \
 		fi; \
@@ -91,7 +93,9 @@ libashmem-run-memfd: libashmem
 libashmem-lint: libashmem
 	clang-format --dry-run --Werror $(LIBASHMEM_FORMAT_FILES)
 	clang-tidy -p $(LIBASHMEM_BUILD) --quiet --warnings-as-errors='*' \
-		$(wildcard $(LIBASHMEM_SRC)/src/*.cc) examples/demo_service.cc examples/demo_client.cc
+		$(wildcard $(LIBASHMEM_SRC)/src/*.cc) examples/demo_service.cc examples/demo_client.cc \
+		$(filter-out %_test.cc,$(wildcard tools/ashmemctl/*.cc))
 
 libashmem-clean:
-	rm -rf $(LIBASHMEM_BUILD) $(LIBASHMEM_ASAN_BUILD) $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX)
+	rm -rf $(LIBASHMEM_BUILD) $(LIBASHMEM_ASAN_BUILD) $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX) \
+		build/guest/ashmemctl

@@ -9,8 +9,9 @@ usage() {
 	cat <<USAGE
 usage: $0 [options]
 
-Builds an initramfs (busybox, ashmem_linux.ko, test programs), boots it
-under QEMU and returns the verdict.  The run fails when a test fails, a test
+Builds an initramfs (busybox, ashmem_linux.ko, test programs, /bin/ashmemctl,
+the udev rule and its helper in /lib/udev), boots it under QEMU and returns
+the verdict.  The run fails when a test fails, a test
 skips, a program exits non-zero, the guest prints no end-of-run sentinel,
 the guest times out, or the kernel log shows an Oops, BUG, WARNING, KASAN,
 lockdep or general-protection report, or an OOM report other than a memory
@@ -128,6 +129,14 @@ build_initramfs() {
 	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
 		cp "$ROOT/build/guest/ashmem-demo" "$root/bin/"
 	fi
+	if [ -x "$ROOT/build/guest/ashmemctl" ]; then
+		cp "$ROOT/build/guest/ashmemctl" "$root/bin/"
+	fi
+	# the udev rule and its helper where udev keeps them; the guest runs
+	# no udev, its tests invoke the helper the way udev would
+	mkdir -p "$root/lib/udev/rules.d"
+	cp "$ROOT/udev/99-ashmem.rules" "$root/lib/udev/rules.d/"
+	install -m 755 "$ROOT/udev/ashmem-boot-id-node" "$root/lib/udev/"
 
 	INITRD=$BUILD/initramfs-$MODE.cpio.gz
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$INITRD"
