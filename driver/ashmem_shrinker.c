@@ -106,11 +106,11 @@ void ashmem_lru_resize(struct ashmem_range *range, pgoff_t pgstart,
  * off the LRU, pin its backing file and count the purge as in flight.  The
  * ranges of busy areas are passed over where they are, keeping their age;
  * after ASHMEM_BUSY_LIMIT of those the scan gives up, so the spinlock is
- * never held for long.  Sets @first to the range's first page.
+ * never held for long.  Sets @first and @pages to the range's first page
+ * and length.
  * Returns the area (with its mutex dropped again), or NULL.
  */
 static struct ashmem_area *claim_oldest(struct file **file, pgoff_t *first,
-					loff_t *start, loff_t *len,
 					unsigned long *pages)
 {
 	struct ashmem_range *range;
@@ -132,8 +132,6 @@ static struct ashmem_area *claim_oldest(struct file **file, pgoff_t *first,
 		atomic_long_sub(*pages, &ashmem_stats.lru_pages);
 		*file = get_file(asma->file);
 		*first = range->pgstart;
-		*start = (loff_t)range->pgstart << PAGE_SHIFT;
-		*len = (loff_t)*pages << PAGE_SHIFT;
 		atomic_inc(&asma->purges_in_flight);
 		mutex_unlock(&asma->mutex);
 		spin_unlock(&ashmem_lru_lock);
@@ -205,7 +203,6 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
 	struct file *file;
 	blkcnt_t blocks;
 	unsigned int nofs;
-	loff_t start, len;
 	pgoff_t first;
 
 	atomic_long_inc(&ashmem_stats.shrinker_scans);
@@ -213,7 +210,7 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
 	nofs = memalloc_nofs_save();
 
 	while (freed < nr_to_scan) {
-		asma = claim_oldest(&file, &first, &start, &len, &pages);
+		asma = claim_oldest(&file, &first, &pages);
 		if (!asma)
 			break;
 		/*
@@ -222,7 +219,8 @@ static unsigned long ashmem_purge(unsigned long nr_to_scan, bool reclaim,
 		 */
 		before = ashmem_resident_pages(file->f_mapping, first, pages);
 		blocks = READ_ONCE(file_inode(file)->i_blocks);
-		ashmem_punch_hole(file, start, len);
+		ashmem_punch_hole(file, (loff_t)first << PAGE_SHIFT,
+				  (loff_t)pages << PAGE_SHIFT);
 		gone = ashmem_freed_pages(blocks,
 					  READ_ONCE(file_inode(file)->i_blocks),
 					  before);
