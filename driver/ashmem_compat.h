@@ -9,10 +9,13 @@
 #ifndef _ASHMEM_COMPAT_H
 #define _ASHMEM_COMPAT_H
 
+#include <linux/list_lru.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/version.h>
 
@@ -49,38 +52,118 @@ static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,
 }
 
 /*
- * 6.7 replaced the embedded struct shrinker with shrinker_alloc(); the
- * driver keeps a pointer either way.
+ * 6.7 replaced the embedded struct shrinker with shrinker_alloc(), which
+ * also gives a memcg-aware shrinker its id; before, register_shrinker()
+ * did that.  So the driver allocates, registers, and only then ties its
+ * list_lru to the shrinker (list_lru_init_memcg() reads the id), on every
+ * version.  A shrinker registered this way may be called before the
+ * list_lru is ready: the driver's callbacks check for that.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-static inline struct shrinker *
-ashmem_shrinker_create(const struct shrinker *tmpl, const char *name)
+static inline struct shrinker *ashmem_shrinker_alloc(unsigned int flags,
+						     const char *name)
 {
-	struct shrinker *s = shrinker_alloc(0, "%s", name);
-
-	if (!s)
-		return NULL;
-	s->count_objects = tmpl->count_objects;
-	s->scan_objects = tmpl->scan_objects;
-	s->seeks = tmpl->seeks;
-	shrinker_register(s);
-	return s;
+	return shrinker_alloc(flags, "%s", name);
 }
 
-static inline void ashmem_shrinker_destroy(struct shrinker *s)
+static inline int ashmem_shrinker_register(struct shrinker *s,
+					   const char *name)
+{
+	shrinker_register(s);
+	return 0;
+}
+
+static inline void ashmem_shrinker_free(struct shrinker *s)
 {
 	shrinker_free(s);
 }
 #else
-static inline struct shrinker *
-ashmem_shrinker_create(struct shrinker *tmpl, const char *name)
+static inline struct shrinker *ashmem_shrinker_alloc(unsigned int flags,
+						     const char *name)
 {
-	return register_shrinker(tmpl, "%s", name) ? NULL : tmpl;
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (s)
+		s->flags = flags;
+	return s;
 }
 
-static inline void ashmem_shrinker_destroy(struct shrinker *s)
+static inline int ashmem_shrinker_register(struct shrinker *s,
+					   const char *name)
 {
+	return register_shrinker(s, "%s", name);
+}
+
+/* unregister_shrinker() ignores a shrinker that was never registered */
+static inline void ashmem_shrinker_free(struct shrinker *s)
+{
+	if (!s)
+		return;
 	unregister_shrinker(s);
+	kfree(s);
+}
+#endif
+
+/*
+ * 6.8 gave list_lru_add() and list_lru_del() explicit node and memcg
+ * arguments and renamed the forms that derive both from the object's slab
+ * page to *_obj().  The driver wants the latter: a range is on the list of
+ * the node and memory cgroup its allocation was charged to.
+ */
+static inline bool ashmem_list_lru_add(struct list_lru *lru,
+				       struct list_head *item)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return list_lru_add_obj(lru, item);
+#else
+	return list_lru_add(lru, item);
+#endif
+}
+
+static inline bool ashmem_list_lru_del(struct list_lru *lru,
+				       struct list_head *item)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return list_lru_del_obj(lru, item);
+#else
+	return list_lru_del(lru, item);
+#endif
+}
+
+/*
+ * 6.13 took the list lock out of the walk callback's arguments (the lock is
+ * the list's own since then).  ASHMEM_LRU_WALK_CB(name) declares a callback
+ * with the arguments @item, @list and @arg on every version.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define ASHMEM_LRU_WALK_CB(name)					\
+	enum lru_status name(struct list_head *item,			\
+			     struct list_lru_one *list, void *arg)
+#else
+#define ASHMEM_LRU_WALK_CB(name)					\
+	enum lru_status name(struct list_head *item,			\
+			     struct list_lru_one *list,			\
+			     spinlock_t *lock __always_unused, void *arg)
+#endif
+
+/*
+ * Whether memory charged to @memcg (%NULL: to none) is within @target's
+ * hierarchy.  root_mem_cgroup is not exported: the root is the cgroup
+ * without a parent.  Context: rcu_read_lock() held.
+ */
+#ifdef CONFIG_MEMCG
+static inline bool ashmem_memcg_within(struct mem_cgroup *memcg,
+				       struct mem_cgroup *target)
+{
+	if (!memcg)
+		return !target->css.parent;
+	return mem_cgroup_is_descendant(memcg, target);
+}
+#else
+static inline bool ashmem_memcg_within(struct mem_cgroup *memcg,
+				       struct mem_cgroup *target)
+{
+	return true;
 }
 #endif
 

@@ -42,15 +42,17 @@
  *    mmap lock held, so nothing may fault on user memory while holding it:
  *    user copies happen before it is taken or after it is dropped.
  *
- * 2. ashmem_lru_lock, a spinlock that protects the global LRU list of
- *    unpinned, not yet purged ranges (&ashmem_range.lru) and the count of
- *    pages on it.  It is held only for list updates.
+ * 2. The list locks of the LRU of unpinned, not yet purged ranges, a
+ *    list_lru with one list per node and memory cgroup (in ashmem_shrinker.c).
+ *    They protect the lists (&ashmem_range.lru) and are held only for list
+ *    updates and for the shrinker's walk; the page count beside them is an
+ *    atomic.
  *
  * The shrinker runs in reclaim, maybe under a caller that holds an area
- * mutex and allocates.  So it never sleeps on a lock: it takes
- * ashmem_lru_lock, then only *tries* the area mutex of the oldest range
- * (lockdep accepts the reverse order for a trylock).  Holding both, it marks
- * the range purged, takes it off the LRU, takes a reference on the backing
+ * mutex and allocates.  So it never sleeps on a lock: it walks a list under
+ * its lock and only *tries* the area mutex of each range it meets (lockdep
+ * accepts the reverse order for a trylock).  Holding both, it marks the
+ * range purged, takes it off the list, takes a reference on the backing
  * file and counts itself in &ashmem_area.purges_in_flight.  It then drops
  * every lock and punches the hole.  ASHMEM_PIN waits, under the area
  * mutex, until no purge of its area is in flight, so that a range that PIN
@@ -117,8 +119,10 @@ struct ashmem_area {
 /**
  * struct ashmem_range - a run of unpinned pages of one area
  * @node: in &ashmem_area.unpinned; protected by the area mutex
- * @lru: on the global LRU while not purged; protected by ashmem_lru_lock.
- *	Empty (list_empty()) when off the LRU.
+ * @lru: on the LRU while not purged, in the list of the node and memory
+ *	cgroup the range was charged to; protected by that list's lock, and
+ *	taken off it only under the area mutex.  Empty (list_empty()) when
+ *	off the LRU.
  * @asma: the area this range belongs to (invariant)
  * @pgstart: first page, inclusive; protected by the area mutex
  * @pgend: last page, inclusive; protected by the area mutex
@@ -162,7 +166,9 @@ void ashmem_punch_hole(struct file *file, loff_t start, loff_t len);
 extern wait_queue_head_t ashmem_purge_wait;
 int ashmem_shrinker_init(void);
 void ashmem_shrinker_exit(void);
-void ashmem_lru_add(struct ashmem_range *range, struct ashmem_range *after);
+struct kmem_cache;
+struct ashmem_range *ashmem_range_cache_alloc(struct kmem_cache *cache);
+void ashmem_lru_add(struct ashmem_range *range);
 void ashmem_lru_del(struct ashmem_range *range);
 void ashmem_lru_resize(struct ashmem_range *range, pgoff_t pgstart,
 		       pgoff_t pgend);

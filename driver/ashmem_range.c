@@ -29,9 +29,10 @@ static struct kmem_cache *ashmem_range_cache;
 int ashmem_range_init(void)
 {
 	/*
-	 * Charged to the caller's memory cgroup, and not reclaimable: no
-	 * shrinker frees ranges (purging one leaves it in its area's tree),
-	 * so counting them as SReclaimable would make MemAvailable lie.
+	 * Charged to the caller's memory cgroup, which puts each range on
+	 * that cgroup's LRU list, and not reclaimable: no shrinker frees
+	 * ranges (purging one leaves it in its area's tree), so counting them
+	 * as SReclaimable would make MemAvailable lie.
 	 */
 	ashmem_range_cache = kmem_cache_create("ashmem_range_cache",
 					       sizeof(struct ashmem_range), 0,
@@ -49,6 +50,8 @@ void ashmem_range_exit(void)
  *
  * PIN and UNPIN need at most one new range each.  They allocate it up front
  * because allocating under the area mutex could recurse into the shrinker.
+ * The range belongs to the memory cgroup of the caller: its limit reclaim
+ * is what purges it (see "DOC: Memory cgroups" in ashmem_shrinker.c).
  *
  * Context: Process context; may sleep.  No ashmem lock held.
  * Return: the range, or %NULL when out of memory.
@@ -57,7 +60,7 @@ struct ashmem_range *ashmem_range_alloc(void)
 {
 	struct ashmem_range *range;
 
-	range = kmem_cache_zalloc(ashmem_range_cache, GFP_KERNEL_ACCOUNT);
+	range = ashmem_range_cache_alloc(ashmem_range_cache);
 	if (range)
 		INIT_LIST_HEAD(&range->lru);
 	return range;
@@ -171,7 +174,7 @@ int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 	new->purged = purged;
 	insert_range(asma, new);
 	if (!purged)
-		ashmem_lru_add(new, NULL);
+		ashmem_lru_add(new);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(ashmem_range_unpin);
@@ -221,9 +224,13 @@ int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 			tail->purged = range->purged;
 			ashmem_lru_resize(range, range->pgstart, pgstart - 1);
 			insert_range(asma, tail);
-			/* both halves keep the age of the range they came from */
+			/*
+			 * The tail is new to the LRU, so it counts as just
+			 * unpinned (list_lru adds only at the tail), as in
+			 * Android's driver; the head keeps its place.
+			 */
 			if (!tail->purged)
-				ashmem_lru_add(tail, range);
+				ashmem_lru_add(tail);
 			break;
 		}
 	}
