@@ -14,15 +14,10 @@
  * outside keeps working.  Needs root and cgroup2 with the memory
  * controller at /sys/fs/cgroup.
  */
-#include <sched.h>
 #include <sys/resource.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <time.h>
 
-#include <linux/magic.h>
-
-#include "ashmem_helpers.h"
+#include "ashmem_cgroup.h"
 
 #define RO_PAGES	4
 #define RO_SEED		70
@@ -320,12 +315,11 @@ TEST(unpinned_ranges_are_not_counted_as_reclaimable)
  * every page the hog shares copy-on-write with its parent (stack, errno,
  * libc's data) before the move, so those are charged outside the group.
  */
-#define CGROUP2		"/sys/fs/cgroup"
 #define OOM_WINDOW	"ashmem-selftest: expect memcg oom: "
 #define HOG_AREAS_MAX	1000000		/* areas the hog tries to make */
 #define RANGE_AREAS	4		/* 4 GiB areas it unpins every other page of */
 #define HOG_SECONDS	240		/* a hog still running after this is stuck */
-#define SETTLE_SECONDS	30		/* for memory.current to go down after it */
+#define SETTLE_SECONDS	CGROUP_SETTLE_SECONDS /* for memory.current to go down */
 
 enum hog { HOG_AREAS, HOG_RANGES };
 
@@ -367,55 +361,6 @@ FIXTURE_VARIANT_ADD(memcg, ranges) {
 	.most = (8L << 20) / 32,
 };
 
-static int memcg_write(const char *dir, const char *file, const char *value)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return write_text_file(path, value);
-}
-
-/* The value of "@key N" in a flat-keyed cgroup file, or of a plain one. */
-static long memcg_read(const char *dir, const char *file, const char *key)
-{
-	char path[256], text[1024], *line;
-	size_t len = key ? strlen(key) : 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (read_text_file(path, text, sizeof(text)) < 0)
-		return -1;
-	if (!key)
-		return strtol(text, NULL, 10);
-	for (line = text; line && *line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, len) && line[len] == ' ')
-			return strtol(line + len + 1, NULL, 10);
-	}
-	return -1;
-}
-
-/* True if the space-separated @list (a cgroup controller list) has @word. */
-static bool has_word(const char *list, const char *word)
-{
-	size_t len = strlen(word);
-	const char *p;
-
-	for (p = strstr(list, word); p; p = strstr(p + 1, word))
-		if ((p == list || p[-1] == ' ') &&
-		    (!p[len] || p[len] == ' ' || p[len] == '\n'))
-			return true;
-	return false;
-}
-
-static long seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec - start->tv_sec;
-}
-
 /* Writes "ashmem-selftest: expect memcg oom: @what" to the kernel log. */
 static int oom_window(const char *what)
 {
@@ -428,23 +373,9 @@ static int oom_window(const char *what)
 /* The group itself is made by make_group(), so that teardown undoes it. */
 FIXTURE_SETUP(memcg)
 {
-	char controllers[256];
-	struct statfs fs;
 	void *page;
 
-	ASSERT_EQ(0, statfs(CGROUP2, &fs)) {
-		TH_LOG("statfs(%s): %s", CGROUP2, strerror(errno));
-	}
-	ASSERT_EQ(CGROUP2_SUPER_MAGIC, fs.f_type) {
-		TH_LOG("no cgroup2 at %s (the guest's /init mounts it)",
-		       CGROUP2);
-	}
-	ASSERT_LE(0, read_text_file(CGROUP2 "/cgroup.controllers", controllers,
-				    sizeof(controllers)));
-	ASSERT_TRUE(has_word(controllers, "memory")) {
-		TH_LOG("no memory controller in cgroup2 (CONFIG_MEMCG? a v1 mount?), only: %s",
-		       controllers);
-	}
+	cgroup2_assert_memory(_metadata);
 	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, page);
@@ -454,35 +385,14 @@ FIXTURE_SETUP(memcg)
 
 FIXTURE_TEARDOWN(memcg)
 {
-	struct timespec start;
-
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
 		waitpid(self->pid, NULL, 0);
 	}
 	if (self->in_window)
 		EXPECT_EQ(0, oom_window("end"));
-	if (self->dir[0]) {
-		/*
-		 * A group goes away once empty, even while memory is still
-		 * charged to it; the reaped hog may leave it a moment late
-		 * (EBUSY meanwhile, seen on PREEMPT_RT).
-		 */
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		while (rmdir(self->dir) && (errno == EBUSY || errno == EAGAIN) &&
-		       seconds_since(&start) < SETTLE_SECONDS)
-			sched_yield();
-		EXPECT_NE(0, access(self->dir, F_OK)) {
-			TH_LOG("rmdir(%s): %s", self->dir, strerror(errno));
-		}
-	}
-	if (self->added_memory) {
-		EXPECT_EQ(0, write_text_file(CGROUP2 "/cgroup.subtree_control",
-					     "-memory")) {
-			TH_LOG("disabling memory in the root group: %s",
-			       strerror(errno));
-		}
-	}
+	cgroup_remove(_metadata, self->dir);
+	cgroup_disable_memory(_metadata, self->added_memory);
 	if (self->made)
 		munmap(self->made, page_size());
 }
@@ -492,28 +402,11 @@ static void make_group(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(memcg) *self,
 		       const FIXTURE_VARIANT(memcg) *variant)
 {
-	char enabled[256], dir[sizeof(self->dir)], path[256];
+	char dir[sizeof(self->dir)];
 
-	ASSERT_LE(0, read_text_file(CGROUP2 "/cgroup.subtree_control", enabled,
-				    sizeof(enabled)));
-	if (!has_word(enabled, "memory")) {
-		ASSERT_EQ(0, write_text_file(CGROUP2 "/cgroup.subtree_control",
-					     "+memory")) {
-			TH_LOG("enabling memory in the root group: %s",
-			       strerror(errno));
-		}
-		self->added_memory = true;
-	}
+	cgroup_enable_memory(_metadata, &self->added_memory);
 	snprintf(dir, sizeof(dir), CGROUP2 "/ashmem-hog-%d", getpid());
-	ASSERT_EQ(0, mkdir(dir, 0755)) TH_LOG("mkdir(%s): %s", dir, strerror(errno));
-	strcpy(self->dir, dir);
-	ASSERT_EQ(0, memcg_write(dir, "memory.max", variant->max)) {
-		TH_LOG("memory.max: %s", strerror(errno));
-	}
-	/* no swap to push anything to, should the guest ever get some */
-	snprintf(path, sizeof(path), "%s/memory.swap.max", dir);
-	if (!access(path, F_OK))
-		ASSERT_EQ(0, write_text_file(path, "0"));
+	cgroup_make(_metadata, dir, variant->max, self->dir, sizeof(self->dir));
 }
 
 /* Areas, each with a backing file and a mapping (never touched). */
