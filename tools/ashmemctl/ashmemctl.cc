@@ -26,7 +26,8 @@ constexpr const char* kUsage =
     "\n"
     "commands (each takes --help):\n"
     "  node [--dev DIR] [--check]   make or check DIR/ashmem and DIR/ashmem<boot_id>\n"
-    "  stat                         the driver's counters (debugfs)\n"
+    "  stat [--cgroups [--json]]    the driver's counters (debugfs), or the areas\n"
+    "                               open in each cgroup, added up\n"
     "  purge                        purge every unpinned range (ASHMEM_PURGE_ALL_CACHES)\n"
     "  ls [--json]                  every ashmem area open in a process\n"
     "  create NAME SIZE [--fd N] -- COMMAND...\n"
@@ -34,6 +35,7 @@ constexpr const char* kUsage =
 
 constexpr const char* kStatUsage =
     "usage: ashmemctl stat\n"
+    "       ashmemctl stat --cgroups [--json]   (see ashmemctl stat --cgroups --help)\n"
     "\n"
     "Prints the driver's counters from /sys/kernel/debug/ashmem/stats, one\n"
     "\"name value\" line each: areas, bytes, lru_pages, purged_pages,\n"
@@ -102,6 +104,10 @@ bool DebugfsMounted() {
 }
 
 int StatCommand(std::span<char*> args) {
+  for (std::string_view arg : args.subspan(1)) {
+    if (arg == "--cgroups")
+      return StatCgroupsCommand(args);
+  }
   if (args.size() > 1 && IsHelp(args[1])) {
     std::fputs(kStatUsage, stdout);
     return 0;

@@ -12,6 +12,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "fdinfo.h"
 
 namespace ashmemctl {
 
@@ -40,9 +43,24 @@ std::string BootId();
 // the file cannot be parsed.
 std::optional<dev_t> AshmemDevNumber();
 
+// One area open in one process, as its fdinfo shows it.
+struct Area {
+  long pid = 0;
+  std::string command;
+  int fd = 0;
+  AshmemFdinfo info;
+};
+
+// Every area open in a process visible in /proc, by pid and fd, for the
+// device number @dev.  Processes that exit meanwhile, or whose fds this
+// user may not read, are passed over.
+std::vector<Area> FindAreas(dev_t dev);
+
 // Subcommands.  args[0] is the subcommand's name.
 int NodeCommand(std::span<char*> args);
 int LsCommand(std::span<char*> args);
+// `stat --cgroups`.
+int StatCgroupsCommand(std::span<char*> args);
 
 }  // namespace ashmemctl
 

@@ -29,6 +29,7 @@ std::optional<AshmemFdinfo> ParseAshmemFdinfo(std::string_view text) {
   bool have_size = false;
   bool have_unpinned = false;
   bool have_purged = false;
+  bool have_inode = false;
   while (!text.empty()) {
     std::size_t eol = text.find('\n');
     std::string_view line = text.substr(0, eol);
@@ -55,6 +56,9 @@ std::optional<AshmemFdinfo> ParseAshmemFdinfo(std::string_view text) {
     } else if (key == "purged_pages") {
       field = &info.purged_pages;
       seen = &have_purged;
+    } else if (key == "inode") {
+      field = &info.inode;
+      seen = &have_inode;
     } else {
       continue;
     }

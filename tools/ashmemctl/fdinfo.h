@@ -19,6 +19,7 @@ struct AshmemFdinfo {
   std::uint64_t size = 0;
   std::uint64_t unpinned_pages = 0;
   std::uint64_t purged_pages = 0;
+  std::uint64_t inode = 0;  // of the backing file; 0 until the area is mapped
 };
 
 // Parses the text of an fdinfo file.  nullopt unless it has all three of

@@ -24,6 +24,7 @@ TEST(FdinfoTest, ParsesTheDriversFields) {
   EXPECT_EQ(8192U, info->size);
   EXPECT_EQ(1U, info->unpinned_pages);
   EXPECT_EQ(0U, info->purged_pages);
+  EXPECT_EQ(31U, info->inode);  // the backing file's, not the device's "ino:"
 }
 
 TEST(FdinfoTest, UnnamedAreaHasEmptyName) {
@@ -31,6 +32,7 @@ TEST(FdinfoTest, UnnamedAreaHasEmptyName) {
       ParseAshmemFdinfo("size:\t0\nunpinned_pages:\t0\npurged_pages:\t0\n");
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ("", info->name);
+  EXPECT_EQ(0U, info->inode);  // never mapped: no backing file
 }
 
 TEST(FdinfoTest, RejectsOtherFilesAndBadNumbers) {

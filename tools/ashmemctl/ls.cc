@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "ashmemctl.h"
-#include "fdinfo.h"
 
 namespace ashmemctl {
 namespace {
@@ -29,13 +28,6 @@ constexpr const char* kLsUsage =
     "backslash and control characters escaped (\\\\, \\t, \\n, \\ooo); --json\n"
     "prints one JSON object per area, in an array, with the names exact.\n"
     "Another user's processes are visible to root only.\n";
-
-struct Area {
-  long pid = 0;
-  std::string command;
-  int fd = 0;
-  AshmemFdinfo info;
-};
 
 // The numeric entries of a /proc directory, sorted.
 std::vector<long> NumericEntries(const std::string& path) {
@@ -68,6 +60,31 @@ bool IsAshmemFd(const std::string& fd_path, dev_t dev, const std::string& boot_i
   return link == "/dev/ashmem" || (!boot_id.empty() && link == "/dev/ashmem" + boot_id);
 }
 
+void PrintTable(const std::vector<Area>& areas) {
+  std::printf("%7s %-16s %4s %12s %9s %9s  %s\n", "PID", "COMMAND", "FD", "SIZE", "UNPINNED",
+              "PURGED", "NAME");
+  for (const Area& a : areas) {
+    std::printf("%7ld %-16s %4d %12" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s\n", a.pid,
+                DisplayEscape(a.command).c_str(), a.fd, a.info.size, a.info.unpinned_pages,
+                a.info.purged_pages, DisplayEscape(a.info.name).c_str());
+  }
+}
+
+void PrintJson(const std::vector<Area>& areas) {
+  std::printf("[");
+  for (std::size_t i = 0; i < areas.size(); ++i) {
+    const Area& a = areas[i];
+    std::printf("%s\n  {\"pid\": %ld, \"command\": %s, \"fd\": %d, \"name\": %s, \"size\": %" PRIu64
+                ", \"unpinned_pages\": %" PRIu64 ", \"purged_pages\": %" PRIu64 "}",
+                i == 0 ? "" : ",", a.pid, JsonQuote(a.command).c_str(), a.fd,
+                JsonQuote(a.info.name).c_str(), a.info.size, a.info.unpinned_pages,
+                a.info.purged_pages);
+  }
+  std::printf("%s]\n", areas.empty() ? "" : "\n");
+}
+
+}  // namespace
+
 std::vector<Area> FindAreas(dev_t dev) {
   const std::string boot_id = BootId();
   std::vector<Area> areas;
@@ -99,31 +116,6 @@ std::vector<Area> FindAreas(dev_t dev) {
   }
   return areas;
 }
-
-void PrintTable(const std::vector<Area>& areas) {
-  std::printf("%7s %-16s %4s %12s %9s %9s  %s\n", "PID", "COMMAND", "FD", "SIZE", "UNPINNED",
-              "PURGED", "NAME");
-  for (const Area& a : areas) {
-    std::printf("%7ld %-16s %4d %12" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s\n", a.pid,
-                DisplayEscape(a.command).c_str(), a.fd, a.info.size, a.info.unpinned_pages,
-                a.info.purged_pages, DisplayEscape(a.info.name).c_str());
-  }
-}
-
-void PrintJson(const std::vector<Area>& areas) {
-  std::printf("[");
-  for (std::size_t i = 0; i < areas.size(); ++i) {
-    const Area& a = areas[i];
-    std::printf("%s\n  {\"pid\": %ld, \"command\": %s, \"fd\": %d, \"name\": %s, \"size\": %" PRIu64
-                ", \"unpinned_pages\": %" PRIu64 ", \"purged_pages\": %" PRIu64 "}",
-                i == 0 ? "" : ",", a.pid, JsonQuote(a.command).c_str(), a.fd,
-                JsonQuote(a.info.name).c_str(), a.info.size, a.info.unpinned_pages,
-                a.info.purged_pages);
-  }
-  std::printf("%s]\n", areas.empty() ? "" : "\n");
-}
-
-}  // namespace
 
 int LsCommand(std::span<char*> args) {
   bool json = false;
