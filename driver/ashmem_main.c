@@ -449,13 +449,18 @@ static long ashmem_pin_unpin(struct ashmem_area *asma, unsigned int cmd,
 	if (copy_from_user(&pin, upin, sizeof(pin)))
 		return -EFAULT;
 
-	/* no allocation under the mutex: it could recurse into the shrinker */
-	if (cmd != ASHMEM_GET_PIN_STATUS) {
+	/*
+	 * No allocation under the mutex: it could recurse into the shrinker.
+	 * UNPIN almost always needs a new range, so it allocates first; PIN
+	 * needs one only to split a range, and then comes back for it.
+	 */
+	if (cmd == ASHMEM_UNPIN) {
 		prealloc = ashmem_range_alloc();
 		if (!prealloc)
 			return -ENOMEM;
 	}
 
+again:
 	mutex_lock(&asma->mutex);
 	ret = ashmem_pin_pages(asma, &pin, &pgstart, &pgend);
 	if (ret)
@@ -469,6 +474,14 @@ static long ashmem_pin_unpin(struct ashmem_area *asma, unsigned int cmd,
 		ret = ASHMEM_NOT_PURGED;
 		if (pgend >= pgstart)
 			ret = ashmem_range_pin(asma, pgstart, pgend, &prealloc);
+		if (ret == -ENOMEM) {
+			/* a split, and nothing changed yet: allocate, redo */
+			mutex_unlock(&asma->mutex);
+			prealloc = ashmem_range_alloc();
+			if (!prealloc)
+				return -ENOMEM;
+			goto again;
+		}
 		break;
 	case ASHMEM_UNPIN:
 		if (READ_ONCE(strict_unpin) && !(asma->prot_mask & PROT_WRITE)) {

@@ -184,12 +184,13 @@ EXPORT_SYMBOL_IF_KUNIT(ashmem_range_unpin);
  * @asma: the area
  * @pgstart: first page
  * @pgend: last page, >= @pgstart
- * @prealloc: a range from ashmem_range_alloc(); consumed (set to %NULL)
- *	if a range had to be split
+ * @prealloc: a range from ashmem_range_alloc(), or %NULL; consumed (set to
+ *	%NULL) if a range had to be split
  *
  * Context: Holds the area mutex, and no purge of the area is in flight.
  * Return: %ASHMEM_WAS_PURGED if any range the request overlapped was
- * purged, else %ASHMEM_NOT_PURGED.
+ * purged, else %ASHMEM_NOT_PURGED; -%ENOMEM, with nothing changed, if a
+ * range had to be split and *@prealloc is %NULL.
  */
 int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 		     struct ashmem_range **prealloc)
@@ -215,7 +216,13 @@ int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 			/* sticks out before the start of the request */
 			ashmem_lru_resize(range, range->pgstart, pgstart - 1);
 		} else {
-			/* the request lies strictly inside: split in two */
+			/*
+			 * The request lies strictly inside: split in two.
+			 * This range overlaps the request alone, so it is the
+			 * first one met and nothing has changed yet.
+			 */
+			if (!*prealloc)
+				return -ENOMEM;
 			tail = *prealloc;
 			*prealloc = NULL;
 			tail->asma = asma;
