@@ -209,4 +209,35 @@ static inline int pressure_hold(struct pressure *p)
 	}
 }
 
+/*
+ * Fills the zone and holds it in kswapd's band until kswapd, through the
+ * shrinker, has purged something (debugfs reclaim_pages moved past
+ * @reclaim_before) and brought the zone back to its high watermark -- it
+ * sleeps then -- or until @seconds have passed.  @z gets the zone as last
+ * read.  Returns 0, or -1 (errno set) if allocating or reading the zone
+ * failed.  The memory stays held: pressure_release() gives it back.
+ */
+static inline int pressure_until_purged(struct pressure *p,
+					long reclaim_before,
+					unsigned int seconds,
+					struct zone_wmark *z)
+{
+	uint64_t deadline = now_ns() + seconds * 1000000000ULL;
+
+	if (pressure_fill(p))
+		return -1;
+	for (;;) {
+		if (pressure_zone(z))
+			return -1;
+		if (ashmem_stat("reclaim_pages:") != reclaim_before &&
+		    z->free >= z->high)
+			return 0;
+		if (now_ns() > deadline)
+			return 0;
+		if (pressure_hold(p))
+			return -1;
+		poll(NULL, 0, 10);
+	}
+}
+
 #endif /* ASHMEM_PRESSURE_H */

@@ -426,7 +426,6 @@ TEST_F_TIMEOUT(memcg_purge, kswapd_purges_every_group, 300)
 {
 	struct pressure *p;
 	struct zone_wmark z;
-	uint64_t deadline;
 	long before, areas;
 	int i, purged[MEMBERS];
 
@@ -447,16 +446,8 @@ TEST_F_TIMEOUT(memcg_purge, kswapd_purges_every_group, 300)
 	ASSERT_EQ(0, pressure_begin(p)) {
 		TH_LOG("%s: %s", WMARK_SCALE_FILE, strerror(errno));
 	}
-	deadline = now_ns() + 60 * 1000000000ULL;
-	EXPECT_EQ(0, pressure_fill(p)) TH_LOG("allocating: %s", strerror(errno));
-	for (;;) {
-		EXPECT_EQ(0, pressure_zone(&z));
-		if (ashmem_stat("reclaim_pages:") != before && z.free >= z.high)
-			break;
-		if (now_ns() > deadline)
-			break;
-		EXPECT_EQ(0, pressure_hold(p));
-		poll(NULL, 0, 10);
+	EXPECT_EQ(0, pressure_until_purged(p, before, 60, &z)) {
+		TH_LOG("allocating or reading the zone: %s", strerror(errno));
 	}
 	pressure_release(p);
 	EXPECT_EQ(0, pressure_end(p));

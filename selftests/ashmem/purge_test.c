@@ -497,7 +497,7 @@ TEST_F_TIMEOUT(reclaim, kswapd_purges_oldest_unpinned_ranges_first, 300)
 	long before, purged, found = 0;
 	struct zone_wmark z;
 	size_t rlen, i;
-	uint64_t start, deadline;
+	uint64_t start;
 	char *buf;
 	int ret;
 
@@ -518,17 +518,8 @@ TEST_F_TIMEOUT(reclaim, kswapd_purges_oldest_unpinned_ranges_first, 300)
 				      i * rlen, rlen, 0);
 
 	start = now_ns();
-	deadline = start + RECLAIM_SECONDS * 1000000000ULL;
-	ASSERT_EQ(0, pressure_fill(p)) TH_LOG("allocating: %s", strerror(errno));
-	/* until kswapd purged and reached the high watermark: it sleeps then */
-	for (;;) {
-		ASSERT_EQ(0, pressure_zone(&z));
-		if (ashmem_stat("reclaim_pages:") != before && z.free >= z.high)
-			break;
-		if (now_ns() > deadline)
-			break;
-		ASSERT_EQ(0, pressure_hold(p));
-		poll(NULL, 0, 10);
+	ASSERT_EQ(0, pressure_until_purged(p, before, RECLAIM_SECONDS, &z)) {
+		TH_LOG("allocating or reading the zone: %s", strerror(errno));
 	}
 	printf("# zone: %ld pages, watermarks min %ld low %ld high %ld; held %ld MiB (peak %ld MiB) for %.1f s\n",
 	       z.managed, z.min, z.low, z.high,
