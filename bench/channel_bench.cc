@@ -554,7 +554,9 @@ void Row(const std::string& name, double value, const char* unit) {
 }
 
 // Options, for exploring: channel_bench [SIZE_BYTES...] runs only those
-// payload sizes; CHANNEL_BENCH_SLOTS=N sets the channels' slot count.
+// payload sizes; CHANNEL_BENCH_SLOTS=N sets the channels' slot count;
+// CHANNEL_BENCH_MIB=N moves about N MiB per trial instead of 256 (the
+// emulated guest, bench/run-guest.sh, is some 20 times slower).
 int Run(const std::vector<std::size_t>& only) {
   ashmem::Result<ashmem::Backend> backend = ashmem::DefaultBackend();
   if (!backend.ok()) {
@@ -571,6 +573,9 @@ int Run(const std::vector<std::size_t>& only) {
   constexpr std::size_t kSocket = 3;  // the series the others are compared with
   constexpr std::size_t kRaw = 4;
   const char* slots_env = std::getenv("CHANNEL_BENCH_SLOTS");
+  const char* mib_env = std::getenv("CHANNEL_BENCH_MIB");
+  const std::uint64_t trial_bytes =
+      (mib_env != nullptr ? std::max(1, std::atoi(mib_env)) : 256) * std::uint64_t{kMiB};
   const std::vector<std::size_t> sizes =
       only.empty() ? std::vector<std::size_t>{4 * kKiB, 64 * kKiB, 1 * kMiB, 16 * kMiB} : only;
   std::uint64_t channel_allocations = 0;
@@ -580,7 +585,7 @@ int Run(const std::vector<std::size_t>& only) {
 
   for (std::size_t size : sizes) {
     // About 256 MiB per trial, at least 32 messages and at most 100000.
-    const Plan plan{size, 16, std::clamp<std::uint64_t>(256 * kMiB / size, 32, 100000)};
+    const Plan plan{size, 16, std::clamp<std::uint64_t>(trial_bytes / size, 32, 100000)};
     const std::string tag = SizeName(size);
     const std::uint32_t slots =
         slots_env != nullptr ? static_cast<std::uint32_t>(std::atoi(slots_env)) : SlotsFor(size);
