@@ -44,8 +44,8 @@ latency)
 scaling)
 	bench pin_scaling "" "$dir/pin_bench" scaling
 	if [ -x "$dir/channel_bench" ]; then
-		# a sixteenth of the host's volume per trial: TCG is slow
-		export ASHMEM_BACKEND=ashmem CHANNEL_BENCH_MIB=16
+		# a sixteenth of the host's volume per trial, 5 trials: TCG is slow
+		export ASHMEM_BACKEND=ashmem CHANNEL_BENCH_MIB=16 CHANNEL_BENCH_TRIALS=5
 		bench channel_bench guest_ "$dir/channel_bench"
 	fi
 	;;
