@@ -12,6 +12,8 @@ set ylabel "ns per pair"
 set yrange [0:*]
 set grid
 set key top left autotitle columnhead
-stats out . "/pairgrowth.dat" using 2 nooutput
+# the pair at N = 1: the first line after the header
+stats out . "/pairgrowth.dat" every ::1::1 using 2 nooutput
 plot out . "/pairgrowth.dat" using 1:2 with linespoints lw 2, \
-     STATS_min * 1.2 title "goal at 10000: 1.2 x N=1" lc rgb "gray" dt 2 with lines
+     STATS_min * 1.2 title "goal at 10000: 1.2 x N=1" lc rgb "gray" dt 2 with lines, \
+     STATS_min * 1.3 title "goal at 100000: 1.3 x N=1" lc rgb "gray" dt 3 with lines
