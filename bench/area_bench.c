@@ -9,7 +9,8 @@
  *         open and close of /dev/null, the device open the ABI imposes).
  * fault   fault_vs_memfd(_thp): the first touch of every page of a fresh
  *         8 MiB shared mapping, ashmem / memfd; _thp with shmem_enabled
- *         "advise", a 2 MiB-aligned mapping and MADV_HUGEPAGE.
+ *         "advise", a 2 MiB-aligned mapping and MADV_HUGEPAGE; and how much
+ *         of an 8 MiB mapping placed by mmap(NULL, ...) gets huge pages.
  * purge   purge_vs_punch_hole: ASHMEM_PURGE_ALL_CACHES of a touched,
  *         mapped, unpinned 64 MiB area / FALLOC_FL_PUNCH_HOLE of a touched,
  *         mapped 64 MiB memfd.
@@ -138,11 +139,14 @@ static char *map_aligned(int fd, size_t len)
 
 /*
  * ns to touch every page of a fresh mapping of a new area (@ashmem) or
- * memfd; *@huge_kib gets how much of it shmem backed with huge pages.
+ * memfd; *@huge_kib gets how much of it shmem backed with huge pages,
+ * *@pmd_kib how much of it was mapped with them.
  */
-static double fault_once(bool ashmem, bool thp, long *huge_kib)
+static double fault_once(bool ashmem, bool thp, bool aligned, long *huge_kib,
+			 long *pmd_kib)
 {
 	long before = meminfo_kib("ShmemHugePages");
+	long pmd_before = meminfo_kib("ShmemPmdMapped");
 	uint64_t t0;
 	char *p;
 	int fd;
@@ -154,13 +158,14 @@ static double fault_once(bool ashmem, bool thp, long *huge_kib)
 		if (fd < 0 || ftruncate(fd, FAULT_SIZE))
 			die("memfd_create");
 	}
-	p = map_aligned(fd, FAULT_SIZE);
+	p = aligned ? map_aligned(fd, FAULT_SIZE) : map_shared(fd, FAULT_SIZE, 0);
 	if (thp && madvise(p, FAULT_SIZE, MADV_HUGEPAGE))
 		die("MADV_HUGEPAGE");
 	t0 = now_ns();
 	touch_pages(p, FAULT_SIZE);
 	t0 = now_ns() - t0;
 	*huge_kib = meminfo_kib("ShmemHugePages") - before;
+	*pmd_kib = meminfo_kib("ShmemPmdMapped") - pmd_before;
 	munmap(p, FAULT_SIZE);
 	close(fd);
 	return (double)t0;
@@ -170,15 +175,15 @@ static void bench_fault_mode(bool thp)
 {
 	const int reps = BENCH_REPS * (thp ? 2 : 4);
 	double ratio[4 * BENCH_REPS], ash[4 * BENCH_REPS], mfd[4 * BENCH_REPS];
-	long huge_ash = 0, huge_mfd = 0, h;
+	long huge_ash = 0, huge_mfd = 0, h, pmd, pmd_ash, pmd_mfd;
 	const char *tag = thp ? "_thp" : "";
 
-	fault_once(true, thp, &h);
-	fault_once(false, thp, &h);
+	fault_once(true, thp, true, &h, &pmd);
+	fault_once(false, thp, true, &h, &pmd);
 	for (int r = 0; r < reps; r++) {
-		ash[r] = fault_once(true, thp, &h);
+		ash[r] = fault_once(true, thp, true, &h, &pmd);
 		huge_ash = h;
-		mfd[r] = fault_once(false, thp, &h);
+		mfd[r] = fault_once(false, thp, true, &h, &pmd);
 		huge_mfd = h;
 		ratio[r] = ash[r] / mfd[r];
 	}
@@ -191,6 +196,22 @@ static void bench_fault_mode(bool thp)
 	    "fault%s_ashmem_huge_share", tag);
 	row((double)huge_mfd / (FAULT_SIZE / KIB), "share",
 	    "fault%s_memfd_huge_share", tag);
+	if (!thp)
+		return;
+	/*
+	 * Where mmap(NULL, ...) puts each: shmem aligns a memfd's mapping for
+	 * huge pages, /dev/ashmem has no get_unmapped_area of its own.
+	 */
+	fault_once(true, thp, false, &huge_ash, &pmd_ash);
+	fault_once(false, thp, false, &huge_mfd, &pmd_mfd);
+	row((double)huge_ash / (FAULT_SIZE / KIB), "share",
+	    "fault_thp_unaligned_ashmem_huge_share");
+	row((double)pmd_ash / (FAULT_SIZE / KIB), "share",
+	    "fault_thp_unaligned_ashmem_pmd_share");
+	row((double)huge_mfd / (FAULT_SIZE / KIB), "share",
+	    "fault_thp_unaligned_memfd_huge_share");
+	row((double)pmd_mfd / (FAULT_SIZE / KIB), "share",
+	    "fault_thp_unaligned_memfd_pmd_share");
 }
 
 static void bench_fault(void)
@@ -387,6 +408,9 @@ static double memcg_case(bool limited, long *oom_kills, struct purge_result *res
 		}
 		allocator(ready[1], go[0], out[1], cap);
 	}
+	/* the child's ends only: an allocator that dies ends every read */
+	close(ready[1]);
+	close(go[0]);
 	close(out[1]);
 	if (read(ready[0], &c, 1) != 1)
 		die("the allocator died before it was ready");
@@ -415,8 +439,6 @@ static double memcg_case(bool limited, long *oom_kills, struct purge_result *res
 		rmdir(CGROUP_DIR);
 	}
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 	close(out[0]);
 	if (WIFSIGNALED(status))

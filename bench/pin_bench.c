@@ -291,6 +291,9 @@ static double latency_rep(int fd, double *purge_ms, size_t *pairs)
 		die("fork");
 	if (child == 0)
 		purger(ready[1], go[0], f);
+	/* the child's ends only: a purger that dies ends the read below */
+	close(ready[1]);
+	close(go[0]);
 	if (read(ready[0], &c, 1) != 1)
 		die("the purger died before its purge");
 	c = 'g';
@@ -311,8 +314,6 @@ static double latency_rep(int fd, double *purge_ms, size_t *pairs)
 	*pairs = n_purge - purge0;
 	munmap(f, sizeof(*f));
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 	if (n_purge == purge0)
 		die("no pair ran during the purge");
