@@ -57,7 +57,14 @@ stage() {
 # clock instead, and each timed process stays on one CPU or measures
 # within one process.
 main() {
-	[ $# -eq 1 ] && [ "$1" != -h ] || { usage; [ "${1:-}" = -h ] && exit 0; exit 2; }
+	if [ "${1:-}" = -h ]; then
+		usage
+		exit 0
+	fi
+	if [ $# -ne 1 ]; then
+		usage >&2
+		exit 2
+	fi
 	local out=$1 pair smp set status=0 log rows
 	stage "$out/obj" "$out/guest"
 	mkdir -p "$out/rows.d"

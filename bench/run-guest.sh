@@ -25,13 +25,13 @@ bench() {
 	shift 2
 	echo "ashmem-bench: begin $name ($(nproc) CPUs)"
 	start=$(cut -d' ' -f1 /proc/uptime)
-	if "$@" >$out/$name.raw </dev/null; then
+	if "$@" >"$out/$name.raw" </dev/null; then
 		rc=0
 	else
 		rc=$?
 		status=1
 	fi
-	sed "s/^/$prefix/" $out/$name.raw >$out/$name.csv
+	sed "s/^/$prefix/" "$out/$name.raw" >"$out/$name.csv"
 	echo "ashmem-bench: end $name exit=$rc ($start -> $(cut -d' ' -f1 /proc/uptime) s)"
 }
 
