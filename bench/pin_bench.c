@@ -15,7 +15,8 @@
  *          of pairs on an idle machine, and both distributions.
  * scaling  two_area_scaling: the speed-up of pairs from one process to two
  *          (each on its own area, each on its own CPU) / the same speed-up
- *          of ASHMEM_GET_SIZE.  Needs two CPUs.
+ *          of ASHMEM_GET_SIZE.  Needs two CPUs.  Also the speed-ups of other
+ *          calls, and of pairs of two processes on one area (its mutex).
  *
  * BENCH_QUICK=1 in the environment divides every count by ten (for trying
  * the program out; the figures are then noisier).
@@ -404,7 +405,9 @@ static void sleep_until(uint64_t t)
 		;
 }
 
-static void racer(int cpu, enum op op, struct race *rc)
+/* @shared: the area both use (each its own page), or NULL for one each */
+static void racer(int cpu, enum op op, struct race *rc,
+		  const struct area *shared)
 {
 	cpu_set_t set;
 	struct area a;
@@ -414,7 +417,12 @@ static void racer(int cpu, enum op op, struct race *rc)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die("sched_setaffinity %d", cpu);
-	a = area_setup(1);
+	if (shared) {
+		a = *shared;
+		a.probe = 2 * cpu * page_size();	/* page 0 or page 2 */
+	} else {
+		a = area_setup(1);
+	}
 	time_op(&a, op, 1000 / quick);	/* warm up */
 	atomic_fetch_add(&rc->ready, 1);
 	while (!(start = __atomic_load_n(&rc->start, __ATOMIC_ACQUIRE)))
@@ -439,13 +447,19 @@ static void racer(int cpu, enum op op, struct race *rc)
 	_exit(0);
 }
 
-/* The speed-up of @op from one process to two, each on its own CPU. */
-static double race(enum op op)
+/*
+ * The speed-up of @op from one process to two, each on its own CPU, each
+ * on its own area or (@one_area) both on one.
+ */
+static double race(enum op op, bool one_area)
 {
+	struct area shared;
 	struct race *rc;
 	double solo, duo;
 	int status;
 
+	if (one_area)
+		shared = area_setup(1);
 	rc = mmap(NULL, sizeof(*rc), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (rc == MAP_FAILED)
@@ -457,7 +471,7 @@ static double race(enum op op)
 		if (pid < 0)
 			die("fork");
 		if (pid == 0)
-			racer(i, op, rc);
+			racer(i, op, rc, one_area ? &shared : NULL);
 	}
 	while (atomic_load(&rc->ready) < 2)
 		usleep(1000);
@@ -470,9 +484,12 @@ static double race(enum op op)
 	solo = (double)rc->ops[0][0] / (double)rc->ns[0][0];
 	duo = (double)rc->ops[1][0] / (double)rc->ns[1][0] +
 	      (double)rc->ops[1][1] / (double)rc->ns[1][1];
-	fprintf(stderr, "pin_bench: scaling: %s %.0f/s alone, %.0f/s with two processes\n",
-		op_name[op], solo * 1e9, duo * 1e9);
+	fprintf(stderr, "pin_bench: scaling: %s%s %.0f/s alone, %.0f/s with two processes\n",
+		op_name[op], one_area ? " (one area)" : "", solo * 1e9,
+		duo * 1e9);
 	munmap(rc, sizeof(*rc));
+	if (one_area)
+		area_close(&shared);
 	return duo / solo;
 }
 
@@ -480,7 +497,7 @@ static void bench_scaling(void)
 {
 	static const enum op ops[] = { OP_PAIR, OP_GET_SIZE, OP_PIN_STATUS,
 				       OP_PIN_NOOP };
-	double up[4][ROUNDS], ratio[ROUNDS], v[ROUNDS];
+	double up[5][ROUNDS], ratio[ROUNDS], v[ROUNDS];
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		errno = 0;
@@ -488,7 +505,9 @@ static void bench_scaling(void)
 	}
 	for (int r = 0; r < ROUNDS; r++) {
 		for (size_t k = 0; k < 4; k++)
-			up[k][r] = race(ops[k]);
+			up[k][r] = race(ops[k], false);
+		/* the check that the method sees a lock both must take */
+		up[4][r] = race(OP_PAIR, true);
 		ratio[r] = up[0][r] / up[1][r];
 	}
 	row(median(ratio, ROUNDS), "x", "two_area_scaling");
@@ -497,6 +516,8 @@ static void bench_scaling(void)
 		row(median(v, ROUNDS), "x", "speedup_%s_2procs",
 		    op_name[ops[k]]);
 	}
+	memcpy(v, up[4], sizeof(v));
+	row(median(v, ROUNDS), "x", "speedup_pair_one_area_2procs");
 }
 
 int main(int argc, char **argv)
