@@ -46,8 +46,9 @@ help:
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
-	@echo "make bench    benchmarks on the host (memfd): build/bench/results.csv,"
-	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
+	@echo "make bench    benchmarks on the host (memfd) and in the guest (ashmem):"
+	@echo "              build/bench/results.csv, a table of each figure beside its goal,"
+	@echo "              PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
 	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
@@ -121,15 +122,20 @@ endif
 # Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
 # bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into
 # results.csv, prints them beside bench/goals.txt and plots them.
+# bench/guest.sh first runs the driver's benchmarks and channel_bench in the
+# guest (debian lane's kernel, one vCPU, then two) and leaves their rows in
+# rows.d; a guest run that was not clean fails make bench after the table.
 BENCH_OUT := $(BUILD)/bench
 BENCH_PROGRAMS := $(BENCH_OUT)/obj/channel_bench
 
-bench:
+bench: deps module
 	@echo "  CMAKE   $(BENCH_OUT)/obj"
 	@cmake -S bench -B $(BENCH_OUT)/obj -G "$(LIBASHMEM_GENERATOR)" --log-level=WARNING \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON
 	@cmake --build $(BENCH_OUT)/obj -j $(LIBASHMEM_JOBS)
-	@ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS)
+	@status=0; bench/guest.sh $(BENCH_OUT) || status=1; \
+	ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS) || status=1; \
+	exit $$status
 
 # The rule gives /dev/ashmem mode 0666 and runs its helper, which makes the
 # second name /dev/ashmem<boot_id> (udev resolves RUN+= names in UDEVDIR).

@@ -554,15 +554,20 @@ void Row(const std::string& name, double value, const char* unit) {
 }
 
 // Options, for exploring: channel_bench [SIZE_BYTES...] runs only those
-// payload sizes; CHANNEL_BENCH_SLOTS=N sets the channels' slot count.
+// payload sizes; CHANNEL_BENCH_SLOTS=N sets the channels' slot count;
+// CHANNEL_BENCH_MIB=N moves about N MiB per trial instead of 256, and at
+// least 4 messages instead of 32; CHANNEL_BENCH_TRIALS=N runs N trials per
+// figure (the emulated guest, bench/run-guest.sh, is 30-300 times slower).
 int Run(const std::vector<std::size_t>& only) {
   ashmem::Result<ashmem::Backend> backend = ashmem::DefaultBackend();
   if (!backend.ok()) {
     std::fprintf(stderr, "channel_bench: no backend: %s\n", backend.error().message().c_str());
     return 1;
   }
+  const char* trials_env = std::getenv("CHANNEL_BENCH_TRIALS");
+  const int trials = trials_env != nullptr ? std::max(1, std::atoi(trials_env)) : kTrials;
   std::fprintf(stderr, "channel_bench: %s backend, %d trials per figure\n",
-               std::string(ashmem::BackendName(*backend)).c_str(), kTrials);
+               std::string(ashmem::BackendName(*backend)).c_str(), trials);
 
   struct Series {
     const char* name;
@@ -571,6 +576,10 @@ int Run(const std::vector<std::size_t>& only) {
   constexpr std::size_t kSocket = 3;  // the series the others are compared with
   constexpr std::size_t kRaw = 4;
   const char* slots_env = std::getenv("CHANNEL_BENCH_SLOTS");
+  const char* mib_env = std::getenv("CHANNEL_BENCH_MIB");
+  const std::uint64_t trial_bytes =
+      (mib_env != nullptr ? std::max(1, std::atoi(mib_env)) : 256) * std::uint64_t{kMiB};
+  const std::uint64_t min_messages = mib_env != nullptr ? 4 : 32;
   const std::vector<std::size_t> sizes =
       only.empty() ? std::vector<std::size_t>{4 * kKiB, 64 * kKiB, 1 * kMiB, 16 * kMiB} : only;
   std::uint64_t channel_allocations = 0;
@@ -580,7 +589,7 @@ int Run(const std::vector<std::size_t>& only) {
 
   for (std::size_t size : sizes) {
     // About 256 MiB per trial, at least 32 messages and at most 100000.
-    const Plan plan{size, 16, std::clamp<std::uint64_t>(256 * kMiB / size, 32, 100000)};
+    const Plan plan{size, 16, std::clamp<std::uint64_t>(trial_bytes / size, min_messages, 100000)};
     const std::string tag = SizeName(size);
     const std::uint32_t slots =
         slots_env != nullptr ? static_cast<std::uint32_t>(std::atoi(slots_env)) : SlotsFor(size);
@@ -594,7 +603,7 @@ int Run(const std::vector<std::size_t>& only) {
     std::fprintf(stderr, "  %s: %u slots\n", tag.c_str(), slots);
     // One row per series, then memcpy; column t is trial t.
     std::vector<std::vector<double>> rates(std::size(series) + 1);
-    for (int trial = 0; trial < kTrials; ++trial) {
+    for (int trial = 0; trial < trials; ++trial) {
       for (std::size_t s = 0; s < std::size(series); ++s) {
         std::optional<Trial> t = series[s].channel ? ChannelTrial(plan, *series[s].channel)
                                  : s == kRaw       ? RawTrial(plan)

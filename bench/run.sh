@@ -17,7 +17,9 @@ writes them all to OUT/results.csv, together with any rows that something
 else left in OUT/rows.d/*.csv (a guest-side benchmark, say).  Then prints
 every ratio and count beside its goal from \$GOALS ($GOALS: "name op goal"
 lines) and draws OUT/throughput.png and OUT/ratios.png with gnuplot from
-the throughput_<series>_<size> and <a>_vs_<b>_<size> rows.
+the throughput_<series>_<size> and <a>_vs_<b>_<size> rows, and OUT/<plot>.png
+from the plot_<plot>_<series>_<x> rows with bench/plot-<plot>.gp.  A
+<figure>_note row carries, as its unit, why <figure> has the value it has.
 
 Exits non-zero if a program fails; a missed goal is reported, not fatal.
 USAGE
@@ -75,6 +77,37 @@ report() {
 				continue
 			printf "%-32s %12.4g %-10s %-9s %s\n", k, value[k], unit[k], "-", ""
 		}
+		for (i = 1; i <= m; i++)
+			if (seen[i] ~ /_note$/)
+				printf "note: %s: %s\n", substr(seen[i], 1, length(seen[i]) - 5), unit[seen[i]]
+	}' "$OUT/results.csv"
+}
+
+# plot_rows PLOT: the plot_PLOT_<series>_<x> rows as a table, a line
+# per x (ascending), a column per series.
+plot_rows() {
+	awk -v plot="$1" '
+	BEGIN { FS = ","; prefix = "plot_" plot "_" }
+	NR > 1 && index($1, prefix) == 1 {
+		rest = substr($1, length(prefix) + 1)
+		x = rest; sub(/.*_/, "", x)
+		series = rest; sub(/_[^_]*$/, "", series)
+		if (!(series in known)) { known[series] = 1; names[++n] = series }
+		if (!(x in has)) { has[x] = 1; xs[++s] = x + 0 }
+		v[series, x + 0] = $2
+	}
+	END {
+		line = "x"
+		for (i = 1; i <= n; i++) line = line " " names[i]
+		print line
+		for (j = 1; j <= s; j++) for (k = j + 1; k <= s; k++)
+			if (xs[k] < xs[j]) { t = xs[j]; xs[j] = xs[k]; xs[k] = t }
+		for (j = 1; j <= s; j++) {
+			line = xs[j]
+			for (i = 1; i <= n; i++)
+				line = line " " (((names[i], xs[j]) in v) ? v[names[i], xs[j]] : "NaN")
+			print line
+		}
 	}' "$OUT/results.csv"
 }
 
@@ -116,8 +149,19 @@ plot() {
 	fi
 	tabulate '^throughput_.*_[0-9]+[KMG]iB$' "$OUT/throughput.dat"
 	tabulate '_vs_.*_[0-9]+[KMG]iB$' "$OUT/ratios.dat"
-	"$GNUPLOT" -e "out='$OUT'" "$HERE/plot.gp"
-	echo "plots: $OUT/throughput.png $OUT/ratios.png" >&2
+	local plots="" name
+	# (only the guest's rows, say, when a host program failed)
+	if [ "$(wc -l <"$OUT/throughput.dat")" -gt 1 ]; then
+		"$GNUPLOT" -e "out='$OUT'" "$HERE/plot.gp"
+		plots="$OUT/throughput.png $OUT/ratios.png"
+	fi
+	for name in $(sed -n 's/^plot_\([A-Za-z0-9]*\)_.*/\1/p' "$OUT/results.csv" | sort -u); do
+		[ -f "$HERE/plot-$name.gp" ] || continue
+		plot_rows "$name" >"$OUT/$name.dat"
+		"$GNUPLOT" -e "out='$OUT'" "$HERE/plot-$name.gp"
+		plots+=" $OUT/$name.png"
+	done
+	echo "plots: $plots" >&2
 }
 
 main() {

@@ -20,7 +20,8 @@ cgroup's that a test announced (qemu/judge.awk).  The last line printed is
 started at all (ACCEL=kvm without a working KVM), 1 otherwise.
 
 options:
-  -m MODE   test (default): run every test program; run: run the demo
+  -m MODE   test (default): run every test program; run: run the demo;
+            bench: run the benchmarks in BENCH (bench/run-guest.sh)
   -h        this text
 
 settings (environment):
@@ -31,9 +32,11 @@ settings (environment):
   SELFTESTS kselftest binaries (+ m32/)       (default: build/selftests/ashmem)
   LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
   EXAMPLES  demo programs                     (default: build/guest/examples)
+  BENCH     benchmark programs, bench mode    (default: build/bench/guest)
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
-  TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
+  TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run,
+            2400 bench)
   ACCEL, BOOT_TIMEOUT, PROBE_TIMEOUT, QEMU
             how the guest is started: see qemu/qemu.sh -h
   BUILD     work directory for the initramfs and logs (default: build/qemu)
@@ -54,6 +57,7 @@ KUNIT_MODULE=${KUNIT_MODULE:-}
 SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
 LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
 EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
+BENCH=${BENCH:-$ROOT/build/bench/guest}
 MEM=${MEM:-512M}
 SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-}
@@ -91,6 +95,7 @@ parse_args() {
 	case "$MODE" in
 	test) TIMEOUT=${TIMEOUT:-1500} ;;
 	run) TIMEOUT=${TIMEOUT:-300} ;;
+	bench) TIMEOUT=${TIMEOUT:-2400} ;;
 	*) die "unknown mode '$MODE'" ;;
 	esac
 	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
@@ -124,6 +129,10 @@ build_initramfs() {
 	if [ "$MODE" = test ]; then
 		copy_dir "$SELFTESTS" "$root/selftests"
 		copy_dir "$LIBTESTS" "$root/libashmem"
+	fi
+	if [ "$MODE" = bench ]; then
+		[ -x "$BENCH/run-guest.sh" ] || die "no $BENCH/run-guest.sh (run 'make bench')"
+		copy_dir "$BENCH" "$root/bench"
 	fi
 	copy_dir "$EXAMPLES" "$root/examples"
 	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
@@ -188,12 +197,12 @@ main() {
 	mkdir -p "$BUILD"
 	build_initramfs
 	run_guest
-	if [ "$MODE" = run ]; then
+	if [ "$MODE" = run ] || [ "$MODE" = bench ]; then
 		local verdict
-		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the demo failed (log: $LOG)"
+		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the $MODE run failed (log: $LOG)"
 		if ! verdict=$(judge); then
 			echo "$verdict" | grep '^run-tests: FAIL' >&2
-			die "the demo run was not clean"
+			die "the $MODE run was not clean"
 		fi
 		return 0
 	fi
