@@ -1,20 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ashmem: the kernel API differences between the versions the driver
- * builds on.  This is the only file that tests LINUX_VERSION_CODE; the rest
- * of the driver calls these helpers.
+ * builds on.  This is the only file that tests LINUX_VERSION_CODE or the
+ * ASHMEM_HAVE_* facts; the rest of the driver calls these helpers.
+ *
+ * Where a distribution may have backported a change (RHEL does), the
+ * decision is a fact about the kernel's headers rather than its version:
+ * Kbuild greps the headers and defines ASHMEM_HAVE_<X> (see "header
+ * probes" there), and this file is the only reader of those macros.
  *
  * Copyright (C) 2026 The ashmem-linux authors
  */
 #ifndef _ASHMEM_COMPAT_H
 #define _ASHMEM_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/list_lru.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/shmem_fs.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/version.h>
+
+/* struct folio_batch: pagevec.h until 6.x, a header of its own in 7.x */
+#if __has_include(<linux/folio_batch.h>)
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)
 #error "ashmem_linux needs Linux 6.0 or later"
@@ -29,7 +45,7 @@
  */
 static inline void ashmem_account_reclaimed(unsigned long pages)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#ifdef ASHMEM_HAVE_ACCOUNT_RECLAIMED
 	mm_account_reclaimed_pages(pages);
 #else
 	if (current->reclaim_state)
@@ -41,11 +57,73 @@ static inline void ashmem_account_reclaimed(unsigned long pages)
 static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,
 					 unsigned long flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef ASHMEM_HAVE_VM_FLAGS_SET
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
 #endif
+}
+
+/*
+ * A shmem file of @size bytes; @vm_flags (VM_NORESERVE or not) decides its
+ * memory accounting.  7.x passes the flags as a vma_flags_t bitmap.
+ */
+static inline struct file *ashmem_shmem_file_setup(const char *name,
+						   loff_t size,
+						   unsigned long vm_flags)
+{
+#ifdef ASHMEM_HAVE_SHMEM_VMA_FLAGS
+	return shmem_file_setup(name, size, legacy_to_vma_flags(vm_flags));
+#else
+	return shmem_file_setup(name, size, vm_flags);
+#endif
+}
+
+/*
+ * Let shmem set up @vma, a mapping of its file @file, through @fops, the
+ * operations shmem gave that file (the file itself carries the driver's
+ * copy, which refuses mmap).  Since 6.17 shmem describes a mapping with
+ * ->mmap_prepare() on a struct vm_area_desc instead of ->mmap() on the
+ * vma; the kernel's "compat" helpers apply such a description to a vma
+ * that exists already, the way a stacked filesystem does.
+ */
+static inline int ashmem_shmem_mmap(const struct file_operations *fops,
+				    struct file *file,
+				    struct vm_area_struct *vma)
+{
+#if defined(ASHMEM_HAVE_MMAP_PREPARE) && defined(ASHMEM_HAVE_COMPAT_DESC)
+	if (fops->mmap_prepare) {
+		struct vm_area_desc desc;
+		int ret;
+
+		compat_set_desc_from_vma(&desc, file, vma);
+		ret = fops->mmap_prepare(&desc);
+		if (ret)
+			return ret;
+		return __compat_vma_mmap(&desc, vma);
+	}
+#elif defined(ASHMEM_HAVE_MMAP_PREPARE)
+	/* 6.17 and 6.18 have other helpers; not built or tested here */
+	if (fops->mmap_prepare) {
+		pr_warn_once("ashmem: shmem's ->mmap_prepare is not supported on this kernel\n");
+		return -ENODEV;
+	}
+#endif
+	return fops->mmap(file, vma);
+}
+
+/*
+ * Make @fops, a copy of shmem's file operations, refuse mmap() with
+ * @refuse: ->mmap and ->mmap_prepare may not both be set.
+ */
+static inline void ashmem_fops_refuse_mmap(struct file_operations *fops,
+					   int (*refuse)(struct file *,
+							 struct vm_area_struct *))
+{
+#ifdef ASHMEM_HAVE_MMAP_PREPARE
+	fops->mmap_prepare = NULL;
+#endif
+	fops->mmap = refuse;
 }
 
 /*
@@ -83,6 +161,108 @@ static inline void ashmem_shrinker_destroy(struct shrinker *s)
 	unregister_shrinker(s);
 }
 #endif
+
+/*
+ * Shrinkers.  6.7 replaced the struct shrinker that a module embeds and
+ * registers with one that the kernel allocates: shrinker_alloc(), then
+ * shrinker_register() once the callbacks are set, shrinker_free() to
+ * unregister and free.  The three helpers below give every kernel that
+ * shape; before 6.7 the struct is the module's (kzalloc()ed here) and
+ * registering it can fail.
+ */
+
+/**
+ * ashmem_shrinker_alloc() - allocate a shrinker, not yet registered
+ * @flags: SHRINKER_* flags (SHRINKER_MEMCG_AWARE, SHRINKER_NUMA_AWARE)
+ * @name: its name in debugfs (6.0+)
+ *
+ * Set the callbacks, ->seeks and ->private_data (6.7+ only), then call
+ * ashmem_shrinker_register().
+ *
+ * Context: Process context; may sleep.
+ * Return: the shrinker, or %NULL when out of memory.
+ */
+static inline struct shrinker *ashmem_shrinker_alloc(unsigned int flags,
+						     const char *name)
+{
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	return shrinker_alloc(flags, "%s", name);
+#else
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (s)
+		s->flags = flags;
+	return s;
+#endif
+}
+
+/**
+ * ashmem_shrinker_register() - make a shrinker from ashmem_shrinker_alloc() live
+ * @s: the shrinker
+ * @name: the name given to ashmem_shrinker_alloc()
+ *
+ * On failure @s is still to be freed with ashmem_shrinker_free().
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or a negative errno (only before 6.7).
+ */
+static inline int ashmem_shrinker_register(struct shrinker *s,
+					   const char *name)
+{
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	shrinker_register(s);
+	return 0;
+#else
+	return register_shrinker(s, "%s", name);
+#endif
+}
+
+/**
+ * ashmem_shrinker_free() - unregister (if registered) and free a shrinker
+ * @s: the shrinker from ashmem_shrinker_alloc(), or %NULL
+ *
+ * Context: Process context; may sleep (waits for running scans).
+ */
+static inline void ashmem_shrinker_free(struct shrinker *s)
+{
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	shrinker_free(s);
+#else
+	if (!s)
+		return;
+	/* a no-op for a shrinker that was never registered */
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
+/*
+ * list_lru: 6.8 made the caller name the node and memory cgroup of an
+ * item; before, list_lru_add() and list_lru_del() derived both from the
+ * memory of the item itself (its page's node, the memcg its slab object
+ * is charged to), and @nid and @memcg are ignored here.
+ */
+static inline bool ashmem_list_lru_add(struct list_lru *lru,
+				       struct list_head *item, int nid,
+				       struct mem_cgroup *memcg)
+{
+#ifdef ASHMEM_HAVE_LIST_LRU_NID
+	return list_lru_add(lru, item, nid, memcg);
+#else
+	return list_lru_add(lru, item);
+#endif
+}
+
+static inline bool ashmem_list_lru_del(struct list_lru *lru,
+				       struct list_head *item, int nid,
+				       struct mem_cgroup *memcg)
+{
+#ifdef ASHMEM_HAVE_LIST_LRU_NID
+	return list_lru_del(lru, item, nid, memcg);
+#else
+	return list_lru_del(lru, item);
+#endif
+}
 
 /*
  * The KUnit tests are a module of their own (KUnit runs a module's suites
