@@ -17,7 +17,6 @@
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
@@ -297,17 +296,6 @@ static int ashmem_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ashmem_stats);
 
-/*
- * DEFAULT_SEEKS rather than a higher cost: an unpinned range is memory its
- * owner declared it can rebuild, and with a higher value a single
- * drop_caches pass skips an LRU of fewer than a few hundred pages.
- */
-static struct shrinker ashmem_shrinker_template = {
-	.count_objects = ashmem_shrink_count,
-	.scan_objects = ashmem_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
 /**
  * ashmem_shrinker_init() - register the shrinker and the debugfs counters
  *
@@ -316,10 +304,25 @@ static struct shrinker ashmem_shrinker_template = {
  */
 int ashmem_shrinker_init(void)
 {
-	ashmem_shrinker = ashmem_shrinker_create(&ashmem_shrinker_template,
-						 "android-ashmem");
+	int ret;
+
+	ashmem_shrinker = ashmem_shrinker_alloc(0, "android-ashmem");
 	if (!ashmem_shrinker)
 		return -ENOMEM;
+	ashmem_shrinker->count_objects = ashmem_shrink_count;
+	ashmem_shrinker->scan_objects = ashmem_shrink_scan;
+	/*
+	 * DEFAULT_SEEKS rather than a higher cost: an unpinned range is
+	 * memory its owner declared it can rebuild, and with a higher value
+	 * a single drop_caches pass skips an LRU of fewer than a few hundred
+	 * pages.
+	 */
+	ashmem_shrinker->seeks = DEFAULT_SEEKS;
+	ret = ashmem_shrinker_register(ashmem_shrinker, "android-ashmem");
+	if (ret) {
+		ashmem_shrinker_free(ashmem_shrinker);
+		return ret;
+	}
 	/* debugfs is optional: its failures are not errors */
 	ashmem_debugfs_dir = debugfs_create_dir("ashmem", NULL);
 	debugfs_create_file("stats", 0444, ashmem_debugfs_dir, NULL,
@@ -335,5 +338,5 @@ int ashmem_shrinker_init(void)
 void ashmem_shrinker_exit(void)
 {
 	debugfs_remove_recursive(ashmem_debugfs_dir);
-	ashmem_shrinker_destroy(ashmem_shrinker);
+	ashmem_shrinker_free(ashmem_shrinker);
 }
