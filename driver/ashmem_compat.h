@@ -127,42 +127,6 @@ static inline void ashmem_fops_refuse_mmap(struct file_operations *fops,
 }
 
 /*
- * 6.7 replaced the embedded struct shrinker with shrinker_alloc(); the
- * driver keeps a pointer either way.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-static inline struct shrinker *
-ashmem_shrinker_create(const struct shrinker *tmpl, const char *name)
-{
-	struct shrinker *s = shrinker_alloc(0, "%s", name);
-
-	if (!s)
-		return NULL;
-	s->count_objects = tmpl->count_objects;
-	s->scan_objects = tmpl->scan_objects;
-	s->seeks = tmpl->seeks;
-	shrinker_register(s);
-	return s;
-}
-
-static inline void ashmem_shrinker_destroy(struct shrinker *s)
-{
-	shrinker_free(s);
-}
-#else
-static inline struct shrinker *
-ashmem_shrinker_create(struct shrinker *tmpl, const char *name)
-{
-	return register_shrinker(tmpl, "%s", name) ? NULL : tmpl;
-}
-
-static inline void ashmem_shrinker_destroy(struct shrinker *s)
-{
-	unregister_shrinker(s);
-}
-#endif
-
-/*
  * Shrinkers.  6.7 replaced the struct shrinker that a module embeds and
  * registers with one that the kernel allocates: shrinker_alloc(), then
  * shrinker_register() once the callbacks are set, shrinker_free() to
