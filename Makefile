@@ -104,7 +104,7 @@ check: accel all $(LIBASHMEM_HOST_TEST)
 	$(MAKE) check-guest
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
-LANES ?= debian debug rt 6.12
+LANES ?= debian debug rt 6.12 newest
 
 check-guest: module selftests $(LIBASHMEM_GUEST)
 	qemu/lanes.sh $(LANES)

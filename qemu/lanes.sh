@@ -18,13 +18,17 @@ lanes:
   rt       Debian's 6.1 PREEMPT_RT kernel (linux-image-rt-amd64)
   6.12     the newest 6.12 LTS kernel of bookworm-backports (qemu/fetch-kernel.sh;
            cached by version)
-default: debian debug rt 6.12
+  newest   the newest kernel of trixie-backports (7.x), whatever its version
+           (printed); its module is built in a trixie root with its gcc
+           (qemu/build-root.sh; both cached by version)
+default: $DEFAULT_LANES
 
 Settings are passed on to qemu/run-tests.sh (see its -h).
 USAGE
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEFAULT_LANES="debian debug rt 6.12 newest"
 # the lanes share one accelerator decision (qemu/qemu.sh)
 export ASHMEM_QEMU_SESSION=${ASHMEM_QEMU_SESSION:-lanes-$$}
 
@@ -33,9 +37,11 @@ die() {
 	exit 1
 }
 
-# lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane.
+# lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane,
+# and LANE_RUN, the command the module's make runs under (if any).
 lane_kernel() {
 	local kver dir
+	LANE_RUN=()
 	case "$1" in
 	debian | rt)
 		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)") ||
@@ -50,6 +56,18 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
+		LANE_MEM=512M
+		LANE_TIMEOUT=1500
+		;;
+	newest)
+		# trixie's kernels: headers that want gcc-14 and trixie's glibc
+		dir=$(SUITE=trixie-backports "$ROOT/qemu/fetch-kernel.sh" newest) || return 1
+		kver=${dir##*/debian-}
+		KERNEL=$dir/vmlinuz
+		LANE_RUN=("$ROOT/qemu/build-root.sh" run
+			"$(SUITE=trixie "$ROOT/qemu/build-root.sh" make "$kver")")
+		[ -n "${LANE_RUN[2]}" ] || return 1
+		KDIR=/usr/src/linux-headers-$kver-amd64
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -75,7 +93,11 @@ lane_module() {
 	mkdir -p "$dir/uapi/linux"
 	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/*.[ch] "$dir/"
 	cp "$ROOT/uapi/linux/ashmem.h" "$dir/uapi/linux/"
-	make -s -C "$KDIR" M="$dir" modules >&2 || return 1
+	if [ ${#LANE_RUN[@]} -gt 0 ]; then
+		"${LANE_RUN[@]}" "$dir" make -s -C "$KDIR" M="$dir" modules >&2 || return 1
+	else
+		make -s -C "$KDIR" M="$dir" modules >&2 || return 1
+	fi
 	MODULE=$dir/ashmem_linux.ko
 	KUNIT_MODULE=
 	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
@@ -86,7 +108,7 @@ lane_module() {
 main() {
 	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
 	[ "${1:-}" != -h ] || { usage; exit 0; }
-	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt 6.12)
+	[ ${#lanes[@]} -gt 0 ] || read -ra lanes <<<"$DEFAULT_LANES"
 	declare -A verdicts
 	for lane in "${lanes[@]}"; do
 		echo "lanes: === $lane ==="
