@@ -26,7 +26,7 @@
 #include <linux/version.h>
 
 /* struct folio_batch: pagevec.h until 6.x, a header of its own in 7.x */
-#if __has_include(<linux/folio_batch.h>)
+#ifdef ASHMEM_HAVE_FOLIO_BATCH_H
 #include <linux/folio_batch.h>
 #else
 #include <linux/pagevec.h>
@@ -234,7 +234,7 @@ static inline bool ashmem_list_lru_del(struct list_lru *lru,
  * which exists only on kernels with KUnit.  Upstream added it in 6.2
  * (Debian's 6.1 has it backported); 6.13 made namespaces strings.
  */
-#if __has_include("kunit/visibility.h")
+#ifdef ASHMEM_HAVE_KUNIT_VISIBILITY_H
 #include <kunit/visibility.h>
 #elif IS_ENABLED(CONFIG_KUNIT)
 #define EXPORT_SYMBOL_IF_KUNIT(symbol) \
