@@ -15,8 +15,10 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 make VERSION        make (or reuse) the root for linux-headers-VERSION-FLAVOUR
-       $0 run ROOT DIR CMD... run CMD inside ROOT, DIR bind-mounted at its own path
+usage: $0 make [VERSION]      make (or reuse) the root with PACKAGES and, given
+                              VERSION, linux-headers-VERSION-FLAVOUR
+       $0 run ROOT DIRS CMD... run CMD inside ROOT, each directory of DIRS
+                              (separated by colons) bind-mounted at its own path
 
 settings (environment):
   SUITE      the root's Debian release     (default: trixie)
@@ -24,6 +26,10 @@ settings (environment):
   FLAVOUR    the kernel flavour            (default: amd64)
   MIRROR     the archive                   (default: the machine's Debian mirror)
   CACHE      where roots are kept          (default: /var/cache/ashmem-linux/roots)
+  PACKAGES   what else the root holds      (default: binutils make sparse dkms);
+             name:ARCH for another architecture's packages (ROOT_ARCHES)
+  ROOT_ARCHES  other architectures the root's own dpkg takes (e.g. arm64:
+             cross-building libraries and busybox-static:arm64)
 USAGE
 }
 
@@ -33,7 +39,8 @@ FLAVOUR=${FLAVOUR:-amd64}
 CACHE=${CACHE:-/var/cache/ashmem-linux/roots}
 MIRROR=${MIRROR:-}
 # what the module build, sparse and dkms need besides the headers
-PACKAGES="binutils make sparse"
+PACKAGES=${PACKAGES:-binutils make sparse dkms}
+ROOT_ARCHES=${ROOT_ARCHES:-}
 # raise when the way the root is made changes (part of its cache key)
 RECIPE=1
 WORK=
@@ -73,12 +80,13 @@ in_root() {
 }
 
 cmd_make() {
-	[ $# -eq 1 ] || { usage >&2; exit 2; }
-	local ver=$1 key dest url headers=linux-headers-$1-$FLAVOUR start=$SECONDS
+	[ $# -le 1 ] || { usage >&2; exit 2; }
+	local ver=${1:-} key dest url headers= start=$SECONDS
+	[ -z "$ver" ] || headers=linux-headers-$ver-$FLAVOUR
 	command -v debootstrap >/dev/null || die "debootstrap missing (run 'make deps')"
-	key=$(printf '%s\n' "$SUITE" "$BPO_SUITE" "$headers" "$PACKAGES" "$RECIPE" |
+	key=$(printf '%s\n' "$SUITE" "$BPO_SUITE" "$headers" "$PACKAGES" "$ROOT_ARCHES" "$RECIPE" |
 		sha256sum | cut -c1-12)
-	dest=$CACHE/$SUITE-$ver-$FLAVOUR-$key
+	dest=$CACHE/$SUITE-${ver:+$ver-$FLAVOUR-}$key
 	mkdir -p "$CACHE"
 	exec 9>"$dest.lock"
 	flock 9
@@ -88,35 +96,44 @@ cmd_make() {
 	fi
 	url=$(mirror)
 	[ -n "$url" ] || die "no Debian mirror in /etc/apt (set MIRROR)"
-	echo "build-root: making a $SUITE root with $headers (once; cached in $dest)" >&2
+	echo "build-root: making a $SUITE root with $PACKAGES $headers (once; cached in $dest)" >&2
 	WORK=$(mktemp -d "$CACHE/.root.XXXXXX")
 	debootstrap --variant=minbase "$SUITE" "$WORK/root" "$url" >"$WORK/debootstrap.log" 2>&1 ||
 		die "debootstrap $SUITE failed: $(tail -n 3 "$WORK/debootstrap.log")"
 	echo "deb $url $BPO_SUITE main" >"$WORK/root/etc/apt/sources.list.d/$BPO_SUITE.list"
 	in_root "$WORK/root" sh -c "export DEBIAN_FRONTEND=noninteractive
+		for a in $ROOT_ARCHES; do dpkg --add-architecture \$a || exit 1; done
 		apt-get -qq update &&
 		apt-get -qq install -y --no-install-recommends -t $BPO_SUITE $PACKAGES $headers &&
 		apt-get clean" >"$WORK/install.log" 2>&1 ||
 		die "installing $headers in the $SUITE root failed: $(tail -n 3 "$WORK/install.log")"
-	[ -f "$WORK/root/usr/src/$headers/Makefile" ] || die "the root has no /usr/src/$headers"
+	[ -z "$headers" ] || [ -f "$WORK/root/usr/src/$headers/Makefile" ] ||
+		die "the root has no /usr/src/$headers"
 	rm -rf "$dest"
 	mv "$WORK/root" "$dest"
 	touch "$dest/complete"
-	echo "build-root: $SUITE root with $headers made in $((SECONDS - start)) s" >&2
+	echo "build-root: $SUITE root made in $((SECONDS - start)) s" >&2
 	echo "$dest"
 }
 
 cmd_run() {
 	[ $# -ge 3 ] || { usage >&2; exit 2; }
-	local root=$1 dir=$2
+	local root=$1 dirs=$2 dir
 	shift 2
 	[ -f "$root/complete" ] || die "$root is not a complete root"
-	mkdir -p "$root$dir"
-	unshare -m -- sh -c 'root=$1 dir=$2; shift 2
-		mount --make-rprivate / &&
-		mount --bind "$dir" "$root$dir" &&
+	local IFS=:
+	for dir in $dirs; do
+		mkdir -p "$root$dir"
+	done
+	unshare -m -- sh -c 'root=$1 dirs=$2; shift 2
+		mount --make-rprivate / || exit 1
+		IFS=:
+		for dir in $dirs; do
+			mount --bind "$dir" "$root$dir" || exit 1
+		done
+		unset IFS
 		mount -t proc proc "$root/proc" &&
-		exec chroot "$root" "$@"' run "$root" "$dir" "$@"
+		exec chroot "$root" "$@"' run "$root" "$dirs" "$@"
 }
 
 main() {
