@@ -57,14 +57,9 @@ die() {
 	exit 1
 }
 
+# mirror: the Debian archive the machine's own sources use.
 mirror() {
-	if [ -n "$MIRROR" ]; then
-		echo "${MIRROR%/}"
-		return
-	fi
-	grep -hoE '(https?|file)://[^ ]*/debian/?( |$)' /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list 2>/dev/null | head -n 1 | tr -d ' ' | sed 's|/$||' ||
-		true
+	"$(dirname "$0")/debian-mirror.sh"
 }
 
 # in_root ROOT CMD...: CMD inside ROOT with /proc and /dev, in a private

@@ -52,13 +52,7 @@ die() {
 
 # mirror: the Debian archive the machine's own sources use.
 mirror() {
-	if [ -n "$MIRROR" ]; then
-		echo "$MIRROR"
-		return
-	fi
-	grep -hoE '(https?|file)://[^ ]*/debian/?( |$)' /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list 2>/dev/null | head -n 1 | tr -d ' ' ||
-		true
+	"$(dirname "$0")/debian-mirror.sh"
 }
 
 # apt_setup: a private apt for SUITE in $APT_DIR; sets APT_OPTS.
