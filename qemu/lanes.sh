@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [-l] [LANE...]
+usage: $0 [-l | -d] [LANE...]
 
   -l   lint: build each lane's module with W=1 and sparse (C=1), boot
        nothing; a lane fails on any warning
