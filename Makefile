@@ -31,12 +31,13 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
 	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
-	gnuplot-nox
+	gnuplot-nox sparse debootstrap dkms qemu-system-arm
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
 .PHONY: all help deps accel module selftests test check check-guest run bench lint \
-	lint-checkpatch lint-kernel-doc lint-w1 install udev-install dkms-install clean
+	lint-checkpatch lint-kernel-doc lint-w1 lint-lanes readme-table dkms-lanes install \
+	udev-install dkms-install clean
 
 all: module selftests libashmem-all
 
@@ -49,7 +50,10 @@ help:
 	@echo "make bench    benchmarks on the host (memfd) and in the guest (ashmem):"
 	@echo "              build/bench/results.csv, a table of each figure beside its goal,"
 	@echo "              PNG plots (not in make test)"
-	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
+	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; W=1 + sparse for"
+	@echo "              every lane's kernel; clang-format/tidy"
+	@echo "make readme-table  README.md's table of tested kernels, from the last run"
+	@echo "make dkms-lanes    dkms build against the 6.12 and the newest headers"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
 	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
 	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
@@ -105,10 +109,15 @@ check: accel all $(LIBASHMEM_HOST_TEST)
 	$(MAKE) check-guest
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
-LANES ?= debian debug rt 6.12
+LANES ?= debian debug rt 6.12 newest arm64
 
 check-guest: module selftests $(LIBASHMEM_GUEST)
 	qemu/lanes.sh $(LANES)
+
+# README.md's table of the kernels and architectures the tests cover, from
+# the last run of each lane (build/qemu/<lane>/output.txt).
+readme-table:
+	qemu/readme-table.sh
 
 # BACKEND=memfd runs the same demo on the host, without the module.
 run: deps
@@ -170,7 +179,16 @@ $(CHECKPATCH): $(KSRC_TARBALL)
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch $@
 
-lint: lint-checkpatch lint-kernel-doc lint-w1 $(LIBASHMEM_LINT)
+lint: lint-checkpatch lint-kernel-doc lint-w1 lint-lanes $(LIBASHMEM_LINT)
+
+# W=1 and sparse (C=1) builds of the module for every lane's kernel.
+lint-lanes:
+	qemu/lanes.sh -l $(LANES)
+
+# `dkms build` against the 6.12 and the newest kernel's headers, in DKMS
+# trees of the lanes' own (the machine's DKMS state is not touched).
+dkms-lanes:
+	qemu/lanes.sh -d 6.12 newest
 
 lint-checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --terse --show-types --ignore $(CHECKPATCH_IGNORE) \

@@ -1,23 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ashmem: the kernel API differences between the versions the driver
- * builds on.  This is the only file that tests LINUX_VERSION_CODE; the rest
- * of the driver calls these helpers.
+ * builds on.  This is the only file that tests LINUX_VERSION_CODE or the
+ * ASHMEM_HAVE_* facts; the rest of the driver calls these helpers.
+ *
+ * Where a distribution may have backported a change (RHEL does), the
+ * decision is a fact about the kernel's headers rather than its version:
+ * Kbuild greps the headers and defines ASHMEM_HAVE_<X> (see "header
+ * probes" there), and this file is the only reader of those macros.
  *
  * Copyright (C) 2026 The ashmem-linux authors
  */
 #ifndef _ASHMEM_COMPAT_H
 #define _ASHMEM_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/shmem_fs.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/version.h>
+
+/* struct folio_batch: pagevec.h until 6.x, a header of its own in 7.x */
+#ifdef ASHMEM_HAVE_FOLIO_BATCH_H
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)
 #error "ashmem_linux needs Linux 6.0 or later"
@@ -32,7 +46,7 @@
  */
 static inline void ashmem_account_reclaimed(unsigned long pages)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#ifdef ASHMEM_HAVE_ACCOUNT_RECLAIMED
 	mm_account_reclaimed_pages(pages);
 #else
 	if (current->reclaim_state)
@@ -44,7 +58,7 @@ static inline void ashmem_account_reclaimed(unsigned long pages)
 static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,
 					 unsigned long flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef ASHMEM_HAVE_VM_FLAGS_SET
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
@@ -52,68 +66,152 @@ static inline void ashmem_vm_flags_clear(struct vm_area_struct *vma,
 }
 
 /*
- * 6.7 replaced the embedded struct shrinker with shrinker_alloc(), which
- * also gives a memcg-aware shrinker its id; before, register_shrinker()
- * did that.  So the driver allocates, registers, and only then ties its
- * list_lru to the shrinker (list_lru_init_memcg() reads the id), on every
- * version.  A shrinker registered this way may be called before the
- * list_lru is ready: the driver's callbacks check for that.
+ * A shmem file of @size bytes; @vm_flags (VM_NORESERVE or not) decides its
+ * memory accounting.  7.x passes the flags as a vma_flags_t bitmap.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-static inline struct shrinker *ashmem_shrinker_alloc(unsigned int flags,
-						     const char *name)
+static inline struct file *ashmem_shmem_file_setup(const char *name,
+						   loff_t size,
+						   unsigned long vm_flags)
 {
-	return shrinker_alloc(flags, "%s", name);
-}
-
-static inline int ashmem_shrinker_register(struct shrinker *s,
-					   const char *name)
-{
-	shrinker_register(s);
-	return 0;
-}
-
-static inline void ashmem_shrinker_free(struct shrinker *s)
-{
-	shrinker_free(s);
-}
+#ifdef ASHMEM_HAVE_SHMEM_VMA_FLAGS
+	return shmem_file_setup(name, size, legacy_to_vma_flags(vm_flags));
 #else
+	return shmem_file_setup(name, size, vm_flags);
+#endif
+}
+
+/*
+ * Let shmem set up @vma, a mapping of its file @file, through @fops, the
+ * operations shmem gave that file (the file itself carries the driver's
+ * copy, which refuses mmap).  Since 6.17 shmem describes a mapping with
+ * ->mmap_prepare() on a struct vm_area_desc instead of ->mmap() on the
+ * vma; the kernel's "compat" helpers apply such a description to a vma
+ * that exists already, the way a stacked filesystem does.
+ */
+static inline int ashmem_shmem_mmap(const struct file_operations *fops,
+				    struct file *file,
+				    struct vm_area_struct *vma)
+{
+#if defined(ASHMEM_HAVE_MMAP_PREPARE) && defined(ASHMEM_HAVE_COMPAT_DESC)
+	if (fops->mmap_prepare) {
+		struct vm_area_desc desc;
+		int ret;
+
+		compat_set_desc_from_vma(&desc, file, vma);
+		ret = fops->mmap_prepare(&desc);
+		if (ret)
+			return ret;
+		return __compat_vma_mmap(&desc, vma);
+	}
+#elif defined(ASHMEM_HAVE_MMAP_PREPARE)
+	/* 6.17 and 6.18 have other helpers; not built or tested here */
+	if (fops->mmap_prepare) {
+		pr_warn_once("ashmem: shmem's ->mmap_prepare is not supported on this kernel\n");
+		return -ENODEV;
+	}
+#endif
+	return fops->mmap(file, vma);
+}
+
+/*
+ * Make @fops, a copy of shmem's file operations, refuse mmap() with
+ * @refuse: ->mmap and ->mmap_prepare may not both be set.
+ */
+static inline void ashmem_fops_refuse_mmap(struct file_operations *fops,
+					   int (*refuse)(struct file *,
+							 struct vm_area_struct *))
+{
+#ifdef ASHMEM_HAVE_MMAP_PREPARE
+	fops->mmap_prepare = NULL;
+#endif
+	fops->mmap = refuse;
+}
+
+/*
+ * Shrinkers.  6.7 replaced the struct shrinker that a module embeds and
+ * registers with one that the kernel allocates: shrinker_alloc(), then
+ * shrinker_register() once the callbacks are set, shrinker_free() to
+ * unregister and free.  The three helpers below give every kernel that
+ * shape; before 6.7 the struct is the module's (kzalloc()ed here) and
+ * registering it can fail.
+ */
+
+/**
+ * ashmem_shrinker_alloc() - allocate a shrinker, not yet registered
+ * @flags: SHRINKER_* flags (SHRINKER_MEMCG_AWARE, SHRINKER_NUMA_AWARE)
+ * @name: its name in debugfs (6.0+)
+ *
+ * Set the callbacks, ->seeks and ->private_data (6.7+ only), then call
+ * ashmem_shrinker_register().
+ *
+ * Context: Process context; may sleep.
+ * Return: the shrinker, or %NULL when out of memory.
+ */
 static inline struct shrinker *ashmem_shrinker_alloc(unsigned int flags,
 						     const char *name)
 {
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	return shrinker_alloc(flags, "%s", name);
+#else
 	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
 
 	if (s)
 		s->flags = flags;
 	return s;
+#endif
 }
 
+/**
+ * ashmem_shrinker_register() - make a shrinker from ashmem_shrinker_alloc() live
+ * @s: the shrinker
+ * @name: the name given to ashmem_shrinker_alloc()
+ *
+ * On failure @s is still to be freed with ashmem_shrinker_free().
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or a negative errno (only before 6.7).
+ */
 static inline int ashmem_shrinker_register(struct shrinker *s,
 					   const char *name)
 {
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	shrinker_register(s);
+	return 0;
+#else
 	return register_shrinker(s, "%s", name);
+#endif
 }
 
-/* unregister_shrinker() ignores a shrinker that was never registered */
+/**
+ * ashmem_shrinker_free() - unregister (if registered) and free a shrinker
+ * @s: the shrinker from ashmem_shrinker_alloc(), or %NULL
+ *
+ * Context: Process context; may sleep (waits for running scans).
+ */
 static inline void ashmem_shrinker_free(struct shrinker *s)
 {
+#ifdef ASHMEM_HAVE_SHRINKER_ALLOC
+	shrinker_free(s);
+#else
 	if (!s)
 		return;
+	/* a no-op for a shrinker that was never registered */
 	unregister_shrinker(s);
 	kfree(s);
-}
 #endif
+}
 
 /*
- * 6.8 gave list_lru_add() and list_lru_del() explicit node and memcg
- * arguments and renamed the forms that derive both from the object's slab
- * page to *_obj().  The driver wants the latter: a range is on the list of
- * the node and memory cgroup its allocation was charged to.
+ * list_lru: 6.8 gave list_lru_add() and list_lru_del() explicit node and
+ * memory cgroup arguments and renamed the forms that derive both from the
+ * item's own memory (its page's node, the memcg its slab object is charged
+ * to) to *_obj().  The driver wants the latter on every kernel: a range is
+ * on the list of the node and cgroup its allocation was charged to.
  */
 static inline bool ashmem_list_lru_add(struct list_lru *lru,
 				       struct list_head *item)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#ifdef ASHMEM_HAVE_LIST_LRU_NID
 	return list_lru_add_obj(lru, item);
 #else
 	return list_lru_add(lru, item);
@@ -123,7 +221,7 @@ static inline bool ashmem_list_lru_add(struct list_lru *lru,
 static inline bool ashmem_list_lru_del(struct list_lru *lru,
 				       struct list_head *item)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#ifdef ASHMEM_HAVE_LIST_LRU_NID
 	return list_lru_del_obj(lru, item);
 #else
 	return list_lru_del(lru, item);
@@ -131,11 +229,11 @@ static inline bool ashmem_list_lru_del(struct list_lru *lru,
 }
 
 /*
- * 6.13 took the list lock out of the walk callback's arguments (the lock is
- * the list's own since then).  ASHMEM_LRU_WALK_CB(name) declares a callback
- * with the arguments @item, @list and @arg on every version.
+ * 6.13 took the list lock out of the walk callback's arguments.
+ * ASHMEM_LRU_WALK_CB(name) declares a callback with the arguments @item,
+ * @list and @arg on every kernel.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#ifdef ASHMEM_HAVE_LRU_WALK_NO_LOCK
 #define ASHMEM_LRU_WALK_CB(name)					\
 	enum lru_status name(struct list_head *item,			\
 			     struct list_lru_one *list, void *arg)
@@ -173,7 +271,7 @@ static inline bool ashmem_memcg_within(struct mem_cgroup *memcg,
  * which exists only on kernels with KUnit.  Upstream added it in 6.2
  * (Debian's 6.1 has it backported); 6.13 made namespaces strings.
  */
-#if __has_include("kunit/visibility.h")
+#ifdef ASHMEM_HAVE_KUNIT_VISIBILITY_H
 #include <kunit/visibility.h>
 #elif IS_ENABLED(CONFIG_KUNIT)
 #define EXPORT_SYMBOL_IF_KUNIT(symbol) \

@@ -236,7 +236,7 @@ static int ashmem_create_backing(struct ashmem_area *asma,
 	if (asma->name[ASHMEM_NAME_PREFIX_LEN])
 		name = asma->name;
 	/* VM_NORESERVE of the first mapping decides the memory accounting */
-	file = shmem_file_setup(name, asma->size, vm_flags);
+	file = ashmem_shmem_file_setup(name, asma->size, vm_flags);
 	if (IS_ERR(file)) {
 		/* shmem says ENOSPC when it cannot get an inode: out of memory */
 		return PTR_ERR(file) == -ENOSPC ? -ENOMEM : PTR_ERR(file);
@@ -293,7 +293,7 @@ static int ashmem_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vma->vm_flags & VM_SHARED) {
 		/* shmem's own mmap, not the refusing one of the copy */
-		ret = ashmem_shmem_fops->mmap(asma->file, vma);
+		ret = ashmem_shmem_mmap(ashmem_shmem_fops, asma->file, vma);
 		if (ret)
 			goto out_unlock;
 	} else {
@@ -602,7 +602,8 @@ static void ashmem_show_fdinfo(struct seq_file *m, struct file *file)
 
 	mutex_lock(&asma->mutex);
 	if (asma->file)
-		seq_printf(m, "inode:\t%lu\n", file_inode(asma->file)->i_ino);
+		seq_printf(m, "inode:\t%llu\n",
+			   (unsigned long long)file_inode(asma->file)->i_ino);
 	if (asma->name[ASHMEM_NAME_PREFIX_LEN]) {
 		/* a name is any bytes: it must not forge the lines below */
 		seq_puts(m, "name:\t");
@@ -646,7 +647,7 @@ static int __init ashmem_vmfile_init(void)
 {
 	struct file *probe;
 
-	probe = shmem_file_setup("ashmem-probe", 0, VM_NORESERVE);
+	probe = ashmem_shmem_file_setup("ashmem-probe", 0, VM_NORESERVE);
 	if (IS_ERR(probe))
 		return PTR_ERR(probe);
 	ashmem_shmem_fops = probe->f_op;
@@ -654,7 +655,7 @@ static int __init ashmem_vmfile_init(void)
 
 	ashmem_vmfile_fops = *ashmem_shmem_fops;
 	ashmem_vmfile_fops.owner = THIS_MODULE;
-	ashmem_vmfile_fops.mmap = ashmem_vmfile_mmap;
+	ashmem_fops_refuse_mmap(&ashmem_vmfile_fops, ashmem_vmfile_mmap);
 	ashmem_vmfile_fops.get_unmapped_area = NULL;
 	ashmem_vmfile_fops.write_iter = NULL;
 	ashmem_vmfile_fops.splice_write = NULL;

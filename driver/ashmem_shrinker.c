@@ -20,7 +20,6 @@
 #include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>

@@ -16,11 +16,15 @@ usage() {
 usage: $0 SERIES
 
 SERIES  a kernel series, e.g. 6.12: the newest linux-headers-SERIES.N+debNN-FLAVOUR
-        of SUITE that has an image is fetched (the version is printed on stderr)
+        (or SERIES.N-ABI-FLAVOUR, as bookworm names 6.1) of SUITE that has an
+        image is fetched (the version is printed on stderr); "newest": the
+        newest kernel of SUITE, whatever its series
 
 settings (environment):
   SUITE    the archive suite           (default: bookworm-backports)
   FLAVOUR  the kernel flavour          (default: amd64)
+  ARCH     the Debian architecture     (default: the host's); another one is
+           fetched with its own apt state, the host's dpkg is not told of it
   MIRROR   the archive                 (default: the machine's Debian mirror)
   CACHE    where kernels are kept      (default: /var/cache/ashmem-linux/kernels)
 USAGE
@@ -28,6 +32,8 @@ USAGE
 
 SUITE=${SUITE:-bookworm-backports}
 FLAVOUR=${FLAVOUR:-amd64}
+HOST_ARCH=$(dpkg --print-architecture)
+ARCH=${ARCH:-$HOST_ARCH}
 CACHE=${CACHE:-/var/cache/ashmem-linux/kernels}
 MIRROR=${MIRROR:-}
 WORK=
@@ -46,19 +52,14 @@ die() {
 
 # mirror: the Debian archive the machine's own sources use.
 mirror() {
-	if [ -n "$MIRROR" ]; then
-		echo "$MIRROR"
-		return
-	fi
-	grep -hoE '(https?|file)://[^ ]*/debian/?( |$)' /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list 2>/dev/null | head -n 1 | tr -d ' ' ||
-		true
+	"$(dirname "$0")/debian-mirror.sh"
 }
 
 # apt_setup: a private apt for SUITE in $APT_DIR; sets APT_OPTS.
 apt_setup() {
 	local url
 	APT_DIR=$CACHE/apt-$SUITE
+	[ "$ARCH" = "$HOST_ARCH" ] || APT_DIR=$APT_DIR-$ARCH
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial"
 	url=$(mirror)
 	[ -n "$url" ] || die "no Debian mirror in /etc/apt (set MIRROR)"
@@ -68,39 +69,73 @@ apt_setup() {
 		-o "Dir::Etc::SourceParts=/nonexistent"
 		-o "Dir::State::Lists=$APT_DIR/lists"
 		-o "Dir::Cache::Archives=$APT_DIR/archives"
-		-o "APT::Sandbox::User=root")
+		-o "APT::Sandbox::User=root"
+		-o "APT::Architecture=$ARCH" -o "APT::Architectures::=$ARCH")
+}
+
+# image_package VERSION: the package that holds the image of VERSION, if
+# the archive has one (linux-image-*-unsigned until 6.x, linux-binary-* in
+# 7.x, where linux-image-* is a metapackage).
+image_package() {
+	local pkg
+	for pkg in "linux-image-$1-$FLAVOUR-unsigned" "linux-binary-$1-$FLAVOUR"; do
+		if apt-cache "${APT_OPTS[@]}" show "$pkg" >/dev/null 2>&1; then
+			echo "$pkg"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # newest SERIES: the newest version of the series with headers and an image.
 newest() {
-	local re ver
-	re="^linux-headers-${1//./\\.}\\.[0-9]+\\+deb[0-9]+-$FLAVOUR\$"
+	local re ver series='[0-9]+\.[0-9]+'
+	[ "$1" = newest ] || series=${1//./\\.}
+	re="^linux-headers-$series\\.[0-9]+(\\+deb[0-9]+|-[0-9]+)-$FLAVOUR\$"
 	apt-cache "${APT_OPTS[@]}" search --names-only "$re" 2>/dev/null |
 		sed -n "s/^linux-headers-\\([^ ]*\\)-$FLAVOUR - .*/\\1/p" | sort -V -r |
 		while read -r ver; do
-			if apt-cache "${APT_OPTS[@]}" show "linux-image-$ver-$FLAVOUR-unsigned" \
-				>/dev/null 2>&1; then
+			if image_package "$ver" >/dev/null; then
 				echo "$ver"
 				break
 			fi
 		done
 }
 
+# suffix: the cache directories of amd64 kernels are debian-<version>,
+# those of other flavours debian-<version>-<flavour>.
+suffix() {
+	[ "$FLAVOUR" = amd64 ] || echo "-$FLAVOUR"
+}
+
 # cached SERIES: the newest complete cached version of the series, if any.
 cached() {
-	local d
-	for d in "$CACHE"/debian-"$1".*; do
-		[ -f "$d/complete" ] && basename "$d"
-	done | sed 's/^debian-//' | sort -V | tail -n 1
+	local d pattern=$1.
+	[ "$1" != newest ] || pattern=[0-9]
+	for d in "$CACHE"/debian-"$pattern"*"$(suffix)"; do
+		[ -f "$d/complete" ] || continue
+		d=${d#"$CACHE"/debian-}
+		if [ "$FLAVOUR" = amd64 ]; then
+			case "$d" in *-*) continue ;; esac
+		fi
+		echo "${d%"$(suffix)"}"
+	done | sort -V | tail -n 1
 }
 
 # unpack VERSION DEST: download and unpack image and headers into DEST.
 unpack() {
-	local ver=$1 dest=$2 deb root release=$1-$FLAVOUR
+	local ver=$1 dest=$2 deb root release=$1-$FLAVOUR image kbuild=
+	image=$(image_package "$ver")
 	WORK=$(mktemp -d "$CACHE/.fetch.XXXXXX")
+	# a foreign architecture's kbuild programs cannot run here: its
+	# headers use the host's own linux-kbuild of the series (installed
+	# with the host's headers)
+	if [ "$ARCH" = "$HOST_ARCH" ]; then
+		kbuild=linux-kbuild-$ver
+		apt-cache "${APT_OPTS[@]}" show "$kbuild" >/dev/null 2>&1 || kbuild=linux-kbuild-${ver%.*}
+	fi
 	(cd "$WORK" && apt-get "${APT_OPTS[@]}" -qq download \
-		"linux-image-$release-unsigned" "linux-headers-$release" \
-		"linux-headers-$ver-common" "linux-kbuild-$ver") >&2 ||
+		"$image" "linux-headers-$release" "linux-headers-$ver-common" $kbuild) >&2 ||
 		die "could not download the packages of $release from $SUITE"
 	root=$WORK/root
 	mkdir -p "$root"
@@ -111,11 +146,24 @@ unpack() {
 	sed -i "s|^include /usr/src/|include $dest/root/usr/src/|" \
 		"$root/usr/src/linux-headers-$release/Makefile"
 	rm -f "$WORK"/*.deb
+	if [ -z "$kbuild" ]; then
+		local series=${ver%%-*}
+		series=${series%.*}
+		[ -d "/usr/lib/linux-kbuild-$series" ] ||
+			die "no /usr/lib/linux-kbuild-$series for the $ARCH headers (install linux-headers-$HOST_ARCH)"
+		mkdir -p "$root/usr/lib"
+		ln -sfn "/usr/lib/linux-kbuild-$series" "$root/usr/lib/linux-kbuild-$series"
+	fi
 	rm -rf "$dest"
 	mv "$WORK" "$dest"
 	chmod 755 "$dest"
 	WORK=
-	ln -s "root/boot/vmlinuz-$release" "$dest/vmlinuz"
+	# /boot until 6.x, beside the modules in 7.x
+	if [ -e "$dest/root/boot/vmlinuz-$release" ]; then
+		ln -s "root/boot/vmlinuz-$release" "$dest/vmlinuz"
+	else
+		ln -s "root/usr/lib/modules/$release/vmlinuz" "$dest/vmlinuz"
+	fi
 	ln -s "root/usr/src/linux-headers-$release" "$dest/kdir"
 	[ -r "$dest/vmlinuz" ] && [ -f "$dest/kdir/Makefile" ] ||
 		die "$release unpacked without an image or headers"
@@ -139,7 +187,7 @@ main() {
 		[ -n "$ver" ] || die "cannot reach $SUITE, and no $series kernel is cached"
 		echo "fetch-kernel: $SUITE unreachable, using the cached $ver" >&2
 	fi
-	dest=$CACHE/debian-$ver
+	dest=$CACHE/debian-$ver$(suffix)
 	if [ ! -f "$dest/complete" ]; then
 		echo "fetch-kernel: fetching $ver-$FLAVOUR from $SUITE" >&2
 		unpack "$ver" "$dest"

@@ -207,6 +207,9 @@ cases() {
 	{ window_begin; memcg_oom_enomem; window_end; } |
 		BOOT="[    2.500000] ashmem_linux: loading out-of-tree module taints kernel." \
 		expect fail "dump that does not start at boot"
+	# arm64 kernels say which CPU they boot on before the banner
+	: | BOOT="[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x411fd070]" \
+		expect pass "arm64 dump that starts at boot"
 }
 
 main() {

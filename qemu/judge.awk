@@ -49,7 +49,8 @@ function oom_end() {
 
 # dump_line(): judge one line of the kernel log dump.
 function dump_line() {
-	if (!dump_lines++ && $0 !~ /\] Linux version /)
+	# the banner, or on arm64 the line before it
+	if (!dump_lines++ && $0 !~ /\] (Linux version|Booting Linux on physical CPU) /)
 		splat("the dump does not start at boot (the log buffer wrapped): " $0)
 	if ($0 ~ SPLAT)
 		splat($0)

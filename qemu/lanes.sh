@@ -9,7 +9,14 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [LANE...]
+usage: $0 [-l | -d] [LANE...]
+
+  -l   lint: build each lane's module with W=1 and sparse (C=1), boot
+       nothing; a lane fails on any warning
+  -d   DKMS: "dkms build" of the driver's DKMS tree against each lane's
+       kernel (default: 6.12 newest), in a DKMS tree and source tree of
+       the lane's own under build/lanes/<lane>/dkms: the machine's DKMS
+       state is not touched
 
 lanes:
   debian   Debian's 6.1 kernel (linux-image-amd64)
@@ -18,13 +25,21 @@ lanes:
   rt       Debian's 6.1 PREEMPT_RT kernel (linux-image-rt-amd64)
   6.12     the newest 6.12 LTS kernel of bookworm-backports (qemu/fetch-kernel.sh;
            cached by version)
-default: debian debug rt 6.12
+  newest   the newest kernel of trixie-backports (7.x), whatever its version
+           (printed); its module is built in a trixie root with its gcc
+           (qemu/build-root.sh; both cached by version)
+  arm64    Debian's arm64 6.1 kernel (bookworm) under qemu-system-aarch64
+           (TCG); module, selftests and library tests cross-built in a
+           bookworm root with gcc-aarch64-linux-gnu (cached)
+default: $DEFAULT_LANES
 
 Settings are passed on to qemu/run-tests.sh (see its -h).
 USAGE
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEFAULT_LANES="debian debug rt 6.12 newest arm64"
+LINT=
 # the lanes share one accelerator decision (qemu/qemu.sh)
 export ASHMEM_QEMU_SESSION=${ASHMEM_QEMU_SESSION:-lanes-$$}
 
@@ -33,9 +48,28 @@ die() {
 	exit 1
 }
 
-# lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane.
+# Shorter stress and fuzz budgets for the newest and the arm64 lane (the
+# same test cases): 8 s of stress instead of 16, 4096 fuzz operations per
+# test instead of 16384.  Measured on arm64: fuzz_test 38 s and stress_test
+# 38 s of guest time at the full budgets.  A GUEST_ENV of the caller's own
+# comes first and wins (getenv() finds the first).
+SHORT_BUDGET="ASHMEM_STRESS_SECONDS=8 ASHMEM_FUZZ_OPS=4096"
+
+# The bookworm root the arm64 lane cross-builds in: the cross compilers,
+# bookworm's (amd64) kbuild programs for the arm64 headers, and, through
+# the root's own dpkg, arm64 busybox and libraries.
+XROOT_PACKAGES="make sparse gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+	linux-kbuild-6.1 cmake ninja-build busybox-static:arm64 libgtest-dev:arm64
+	libxxhash-dev:arm64 libbenchmark-dev:arm64"
+
+# lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane;
+# LANE_RUN, the command the module's make runs under (if any), LANE_BIND,
+# the directories it must see besides the module's, LANE_MAKE, make's
+# arguments, LANE_ENV, settings for qemu/run-tests.sh, and LANE_NO_SPARSE,
+# why sparse cannot check the lane's kernel, if it cannot.
 lane_kernel() {
-	local kver dir
+	local kver dir xroot
+	LANE_RUN=() LANE_MAKE=() LANE_ENV=() LANE_BIND= LANE_NO_SPARSE=
 	case "$1" in
 	debian | rt)
 		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)") ||
@@ -53,6 +87,41 @@ lane_kernel() {
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
+	newest)
+		# trixie's kernels: headers that want gcc-14 and trixie's glibc
+		dir=$(SUITE=trixie-backports "$ROOT/qemu/fetch-kernel.sh" newest) || return 1
+		kver=${dir##*/debian-}
+		KERNEL=$dir/vmlinuz
+		LANE_RUN=("$ROOT/qemu/build-root.sh" run
+			"$(SUITE=trixie "$ROOT/qemu/build-root.sh" make "$kver")")
+		[ -n "${LANE_RUN[2]}" ] || return 1
+		KDIR=/usr/src/linux-headers-$kver-amd64
+		# (its kbuild also lacks scripts/checker-valid.sh, so C=1 warns
+		# that sparse is unavailable even where it would work)
+		LANE_NO_SPARSE="Debian's sparse (0.6.4) cannot parse 7.x headers (__typeof_unqual__)"
+		LANE_ENV=(GUEST_ENV="${GUEST_ENV:+$GUEST_ENV }$SHORT_BUDGET")
+		LANE_MEM=512M
+		LANE_TIMEOUT=1500
+		;;
+	arm64)
+		dir=$(SUITE=bookworm ARCH=arm64 FLAVOUR=arm64 "$ROOT/qemu/fetch-kernel.sh" 6.1) ||
+			return 1
+		xroot=$(SUITE=bookworm BPO_SUITE=bookworm-updates ROOT_ARCHES=arm64 \
+			PACKAGES="$(echo $XROOT_PACKAGES)" "$ROOT/qemu/build-root.sh" make) || return 1
+		KERNEL=$dir/vmlinuz
+		KDIR=$dir/kdir
+		LANE_RUN=("$ROOT/qemu/build-root.sh" run "$xroot")
+		LANE_BIND=$dir:$ROOT
+		LANE_MAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		LANE_ENV=(GUEST_ARCH=arm64 BUSYBOX=$xroot/bin/busybox
+			SELFTESTS=$ROOT/build/arm64/selftests/ashmem
+			LIBTESTS=$ROOT/build/arm64/guest/libashmem
+			EXAMPLES=$ROOT/build/arm64/guest/examples
+			GUEST_BIN=$ROOT/build/arm64/guest
+			GUEST_ENV="${GUEST_ENV:+$GUEST_ENV }$SHORT_BUDGET")
+		LANE_MEM=1G
+		LANE_TIMEOUT=2700
+		;;
 	debug)
 		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config") || return 1
 		KERNEL=$dir/bzImage
@@ -67,15 +136,36 @@ lane_kernel() {
 	esac
 }
 
-# lane_module LANE: build the module for the lane's kernel in its own tree.
-# Both lane_* functions return non-zero when their lane cannot run.
+# lane_module LANE: build the module for the lane's kernel in its own tree
+# (with W=1 and sparse under -l, failing on any warning).
+# The lane_* functions return non-zero when their lane cannot run.
 lane_module() {
-	local dir=$ROOT/build/lanes/$1/driver
+	local dir=$ROOT/build/lanes/$1/driver flags=() status=0
+	if [ -n "$LINT" ] && [ -n "$LANE_NO_SPARSE" ]; then
+		flags=(W=1)
+		echo "lanes: $1: W=1 only, no sparse: $LANE_NO_SPARSE" >&2
+	elif [ -n "$LINT" ]; then
+		flags=(W=1 C=1)
+	fi
 	rm -rf "$dir"
 	mkdir -p "$dir/uapi/linux"
 	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/*.[ch] "$dir/"
 	cp "$ROOT/uapi/linux/ashmem.h" "$dir/uapi/linux/"
-	make -s -C "$KDIR" M="$dir" modules >&2 || return 1
+	if [ ${#LANE_RUN[@]} -gt 0 ]; then
+		"${LANE_RUN[@]}" "$dir${LANE_BIND:+:$LANE_BIND}" \
+			make -s -C "$KDIR" M="$dir" "${LANE_MAKE[@]}" "${flags[@]}" modules \
+			>"$dir.log" 2>&1 || status=1
+	else
+		make -s -C "$KDIR" M="$dir" "${flags[@]}" modules >"$dir.log" 2>&1 || status=1
+	fi
+	# BTF needs the vmlinux of the kernel, which a headers tree lacks
+	sed -i '/Skipping BTF generation/d' "$dir.log"
+	cat "$dir.log" >&2
+	[ $status -eq 0 ] || return 1
+	if [ -n "$LINT" ] && grep -Eq 'warning:|error:|sparse is not available' "$dir.log"; then
+		echo "lanes: $1: the W=1 / sparse build is not clean" >&2
+		return 1
+	fi
 	MODULE=$dir/ashmem_linux.ko
 	KUNIT_MODULE=
 	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
@@ -83,17 +173,104 @@ lane_module() {
 	fi
 }
 
+# lane_userland LANE: build the test programs of a lane whose guest is not
+# of the host's architecture (the others run the host's build).
+lane_userland() {
+	local out=$ROOT/build/$1
+	[ "$1" = arm64 ] || return 0
+	"${LANE_RUN[@]}" "$ROOT" make -s -C "$ROOT/selftests/ashmem" \
+		OUTPUT="$out/selftests/ashmem" CC=aarch64-linux-gnu-gcc M32=n >&2 || return 1
+	"${LANE_RUN[@]}" "$ROOT" sh -c 'cd "$1" && out=$2 &&
+		cmake -S libashmem -B "$out/libashmem" -G Ninja --log-level=WARNING \
+			-DCMAKE_TOOLCHAIN_FILE="$1/qemu/aarch64-linux-gnu.cmake" \
+			-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON \
+			-DASHMEM_STATIC_EXECUTABLES=ON >/dev/null &&
+		cmake --build "$out/libashmem" -j 2 >/dev/null &&
+		rm -rf "$out/guest" && mkdir -p "$out/guest/libashmem" "$out/guest/examples" &&
+		for t in "$out"/libashmem/tests/*_test; do
+			aarch64-linux-gnu-strip -o "$out/guest/libashmem/${t##*/}" "$t" || exit 1
+		done &&
+		for p in ashmem-demo-service ashmem-demo-client; do
+			aarch64-linux-gnu-strip -o "$out/guest/examples/$p" "$out/libashmem/examples/$p" || exit 1
+		done &&
+		install -m 755 examples/run-demo.sh "$out/guest/examples/" &&
+		aarch64-linux-gnu-strip -o "$out/guest/ashmemctl" "$out/libashmem/tools/ashmemctl/ashmemctl"' \
+		sh "$ROOT" "$out" >&2 || return 1
+}
+
+# dkms_build LANE: dkms add and build the driver against the lane's kernel,
+# with private DKMS trees (the machine's /var/lib/dkms stays as it is).
+dkms_build() {
+	local top=$ROOT/build/lanes/$1/dkms ver kver run=()
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/driver/dkms.conf")
+	rm -rf "$top"
+	mkdir -p "$top/tree" "$top/src/ashmem_linux-$ver/uapi/linux"
+	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/dkms.conf "$ROOT"/driver/*.[ch] \
+		"$top/src/ashmem_linux-$ver/"
+	cp "$ROOT/uapi/linux/ashmem.h" "$top/src/ashmem_linux-$ver/uapi/linux/"
+	# the release the headers were built for, as modules.dep would name it
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		"$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ -n "$kver" ] || kver=${KDIR%/build}
+	kver=${kver##*/linux-headers-}
+	[ ${#LANE_RUN[@]} -eq 0 ] || run=("${LANE_RUN[@]}" "$top${LANE_BIND:+:$LANE_BIND}")
+	"${run[@]}" dkms --dkmstree "$top/tree" --sourcetree "$top/src" \
+		add -m ashmem_linux -v "$ver" >"$top.log" 2>&1 &&
+		"${run[@]}" dkms --dkmstree "$top/tree" --sourcetree "$top/src" \
+			build -m ashmem_linux -v "$ver" -k "$kver" --kernelsourcedir "$KDIR" \
+			>>"$top.log" 2>&1 ||
+		{ cat "$top.log" "$top"/tree/ashmem_linux/"$ver"/build/make.log >&2 2>/dev/null; return 1; }
+	ls "$top"/tree/ashmem_linux/"$ver"/"$kver"/*/module/ashmem_linux.ko* >/dev/null 2>&1 ||
+		{ cat "$top.log" >&2; return 1; }
+}
+
+# lint LANE...: build every lane's module with W=1 and sparse.
+lint() {
+	local lane status=0
+	for lane in "$@"; do
+		if lane_kernel "$lane" && lane_module "$lane"; then
+			[ -z "$LANE_NO_SPARSE" ] || LANE_NO_SPARSE=" (sparse not run)"
+			echo "lanes: $lane: W=1${LANE_NO_SPARSE:- and sparse} clean"
+		else
+			echo "lanes: $lane: FAIL: no kernel, or the W=1 / sparse build is not clean"
+			status=1
+		fi
+	done
+	return $status
+}
+
 main() {
-	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
 	[ "${1:-}" != -h ] || { usage; exit 0; }
-	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt 6.12)
+	if [ "${1:-}" = -d ]; then
+		shift
+		[ $# -gt 0 ] || set -- 6.12 newest
+		local lane status=0
+		for lane in "$@"; do
+			if lane_kernel "$lane" && dkms_build "$lane"; then
+				echo "lanes: $lane: dkms build succeeded"
+			else
+				echo "lanes: $lane: FAIL: dkms build"
+				status=1
+			fi
+		done
+		return $status
+	fi
+	if [ "${1:-}" = -l ]; then
+		shift
+		LINT=1
+		[ $# -gt 0 ] || set -- $DEFAULT_LANES
+		lint "$@"
+		return
+	fi
+	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
+	[ ${#lanes[@]} -gt 0 ] || read -ra lanes <<<"$DEFAULT_LANES"
 	declare -A verdicts
 	for lane in "${lanes[@]}"; do
 		echo "lanes: === $lane ==="
 		mkdir -p "$ROOT/build/qemu/$lane"
 		# a kernel that cannot be had, or a module that does not build
 		# for it, fails the lane (and says so), never skips it
-		if ! lane_kernel "$lane" || ! lane_module "$lane"; then
+		if ! lane_kernel "$lane" || ! lane_module "$lane" || ! lane_userland "$lane"; then
 			echo "lanes: $lane: no kernel or no module for it (see above)"
 			verdicts[$lane]="0 passed, 1 failed (no kernel or module)"
 			total_fail=$((total_fail + 1))
@@ -102,7 +279,8 @@ main() {
 		fi
 		# (not tee /dev/stderr: reopening it truncates a log file it points to)
 		rc=0
-		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+		env "${LANE_ENV[@]}" \
+			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
 			rc=${PIPESTATUS[0]}

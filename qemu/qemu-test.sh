@@ -194,6 +194,17 @@ cases() {
 		"$ROOT/qemu/qemu.sh" accel "$kernel_a" &&
 		expect_line kvm && expect_calls "kvm probe" && expect_status 0 && ok
 
+	run "an arm64 guest on this host is TCG, without a probe" GUEST_ARCH=arm64 \
+		FAKE_KVM=boot FAKE_TCG=boot -- "$ROOT/qemu/qemu.sh" accel "$kernel_a" &&
+		expect_line tcg && expect_calls "" && expect_status 0 &&
+		expect_line "qemu: accelerator tcg (an arm64 guest on a $(uname -m) host: KVM runs only the host's architecture, no probe)" &&
+		ok
+
+	run "ACCEL=kvm for an arm64 guest on this host fails at once" GUEST_ARCH=arm64 ACCEL=kvm \
+		FAKE_KVM=boot FAKE_TCG=boot -- "$ROOT/qemu/qemu.sh" accel "$kernel_a" &&
+		expect_match "^qemu: ACCEL=kvm, but kvm cannot be used: an arm64 guest on a " &&
+		expect_calls "" && expect_status 1 && ok
+
 	run "an unknown ACCEL is refused" ACCEL=hvf FAKE_KVM=boot FAKE_TCG=boot -- \
 		"$ROOT/qemu/qemu.sh" accel "$kernel_a" &&
 		expect_line "qemu: ACCEL must be auto, kvm or tcg, not 'hvf'" &&

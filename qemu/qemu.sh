@@ -45,7 +45,12 @@ settings (environment):
   BOOT_SENTINEL  what that first line starts with  (default: "ashmem-guest: init")
   PROBE_TIMEOUT  seconds the KVM probe may take    (default: 10)
   KVM_DEV        the KVM device                    (default: /dev/kvm)
-  QEMU           the emulator                      (default: qemu-system-x86_64)
+  GUEST_ARCH     x86_64 or arm64                   (default: x86_64); an arm64
+                 guest is a "virt" machine with a Cortex-A57, and runs
+                 under TCG when the host is not arm64 (KVM runs only the
+                 host's own architecture: there is nothing to probe)
+  QEMU           the emulator                      (default: qemu-system-x86_64,
+                 qemu-system-aarch64 for arm64)
   QEMU_WORK      probe initramfs and accel.state   (default: build/qemu)
   ASHMEM_QEMU_SESSION  one accelerator decision per value (default: one
                  per call of this script)
@@ -61,7 +66,12 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-}
 BOOT_SENTINEL=${BOOT_SENTINEL:-ashmem-guest: init}
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-10}
 KVM_DEV=${KVM_DEV:-/dev/kvm}
-QEMU=${QEMU:-qemu-system-x86_64}
+GUEST_ARCH=${GUEST_ARCH:-x86_64}
+case "$GUEST_ARCH" in
+x86_64) QEMU=${QEMU:-qemu-system-x86_64} ;;
+arm64) QEMU=${QEMU:-qemu-system-aarch64} ;;
+*) echo "qemu: GUEST_ARCH must be x86_64 or arm64, not '$GUEST_ARCH'" >&2; exit 2 ;;
+esac
 QEMU_WORK=${QEMU_WORK:-$ROOT/build/qemu}
 SESSION=${ASHMEM_QEMU_SESSION:-call-$$}
 
@@ -82,11 +92,13 @@ die() {
 	exit 1
 }
 
-# accel_args ACCEL: QEMU's arguments for an accelerator.
+# accel_args ACCEL: QEMU's arguments for an accelerator (and the machine).
 accel_args() {
+	local machine=
+	[ "$GUEST_ARCH" != arm64 ] || machine="-M virt"
 	case "$1" in
-	kvm) echo "-accel kvm -cpu host" ;;
-	tcg) echo "-accel tcg" ;;
+	kvm) echo "$machine -accel kvm -cpu host" ;;
+	tcg) echo "$machine -accel tcg${machine:+ -cpu cortex-a57}" ;;
 	esac
 }
 
@@ -208,7 +220,9 @@ decide() {
 	kvm | auto) ;;
 	*) die "ACCEL must be auto, kvm or tcg, not '$ACCEL'" ;;
 	esac
-	if [ ! -e "$KVM_DEV" ]; then
+	if [ "$GUEST_ARCH" = arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+		ACCEL_CHOSEN=tcg ACCEL_REASON="an arm64 guest on a $(uname -m) host: KVM runs only the host's architecture, no probe"
+	elif [ ! -e "$KVM_DEV" ]; then
 		ACCEL_CHOSEN=tcg ACCEL_REASON="no $KVM_DEV"
 	elif [ ! -r "$KVM_DEV" ] || [ ! -w "$KVM_DEV" ]; then
 		ACCEL_CHOSEN=tcg ACCEL_REASON="$KVM_DEV is not readable and writable"

@@ -33,6 +33,7 @@ settings (environment):
   LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
   EXAMPLES  demo programs                     (default: build/guest/examples)
   BENCH     benchmark programs, bench mode    (default: build/bench/guest)
+  GUEST_BIN where ashmem-demo and ashmemctl are (default: build/guest)
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
   TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run,
@@ -42,8 +43,11 @@ settings (environment):
   BUILD     work directory for the initramfs and logs (default: build/qemu)
   GUEST_ENV NAME=VALUE words for the test programs' environment, passed on
             the kernel command line (e.g. "ASHMEM_FUZZ_SEED=42")
-  LANE      which kernel this is, for the guest: debian, debug or rt
-            (default: debian); /selftests/debug runs in the debug lane only
+  LANE      which kernel this is, for the guest: debian, debug, rt, 6.12,
+            newest or arm64 (default: debian); /selftests/debug runs in the
+            debug lane only
+  GUEST_ARCH  x86_64 or arm64 (default: x86_64; see qemu/qemu.sh -h)
+  BUSYBOX   the guest's busybox, static, of GUEST_ARCH (default: /bin/busybox)
 USAGE
 }
 
@@ -58,12 +62,16 @@ SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
 LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
 EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
 BENCH=${BENCH:-$ROOT/build/bench/guest}
+GUEST_BIN=${GUEST_BIN:-$ROOT/build/guest}
 MEM=${MEM:-512M}
 SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-}
 BUILD=${BUILD:-$ROOT/build/qemu}
 LANE=${LANE:-debian}
 GUEST_ENV=${GUEST_ENV:-}
+GUEST_ARCH=${GUEST_ARCH:-x86_64}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+export GUEST_ARCH
 # the probe initramfs and the accelerator decision stay in the top build
 # directory, shared by the lanes
 QEMU_WORK=${QEMU_WORK:-$ROOT/build/qemu}
@@ -102,7 +110,7 @@ parse_args() {
 	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 	[ -r "$KERNEL" ] || die "no kernel image $KERNEL (run 'make deps')"
 	[ -r "$MODULE" ] || die "no module $MODULE (run 'make')"
-	[ -x /bin/busybox ] || die "/bin/busybox missing (run 'make deps')"
+	[ -x "$BUSYBOX" ] || die "$BUSYBOX missing (run 'make deps')"
 }
 
 # copy_dir SRC DST: copy a directory of programs into the initramfs if it exists.
@@ -118,7 +126,7 @@ build_initramfs() {
 	local root=$STAGE/root
 
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,lib/modules}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$BUSYBOX" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	cp "$ROOT/qemu/init" "$root/init"
 	chmod 755 "$root/init"
@@ -135,11 +143,11 @@ build_initramfs() {
 		copy_dir "$BENCH" "$root/bench"
 	fi
 	copy_dir "$EXAMPLES" "$root/examples"
-	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
-		cp "$ROOT/build/guest/ashmem-demo" "$root/bin/"
+	if [ -x "$GUEST_BIN/ashmem-demo" ]; then
+		cp "$GUEST_BIN/ashmem-demo" "$root/bin/"
 	fi
-	if [ -x "$ROOT/build/guest/ashmemctl" ]; then
-		cp "$ROOT/build/guest/ashmemctl" "$root/bin/"
+	if [ -x "$GUEST_BIN/ashmemctl" ]; then
+		cp "$GUEST_BIN/ashmemctl" "$root/bin/"
 	fi
 	# the udev rule and its helper where udev keeps them; the guest runs
 	# no udev, its tests invoke the helper the way udev would
@@ -168,7 +176,8 @@ run_guest() {
 	local cmdline
 	# the judge reads the whole kernel log from its dump at the end of the
 	# run: a buffer far larger than the 128 KiB default keeps it unwrapped
-	cmdline="console=ttyS0 quiet log_buf_len=8M panic=-1 oops=panic"
+	cmdline="console=$([ "$GUEST_ARCH" = arm64 ] && echo ttyAMA0 || echo ttyS0)"
+	cmdline+=" quiet log_buf_len=8M panic=-1 oops=panic"
 	cmdline+=" ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
 	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#"$ROOT"/})"
