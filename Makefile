@@ -28,6 +28,7 @@ KSRC := $(BUILD)/ksrc
 DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	linux-image-rt-amd64 linux-headers-rt-amd64 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl groff-base man-db \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
 	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
@@ -101,13 +102,14 @@ accel:
 check: accel all $(LIBASHMEM_HOST_TEST)
 	qemu/judge-test.sh
 	qemu/qemu-test.sh
-	$(MAKE) check-guest
+	packaging/dkms-test.sh
+	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
 LANES ?= debian debug rt 6.12
 
 check-guest: module selftests $(LIBASHMEM_GUEST)
-	qemu/lanes.sh $(LANES)
+	DEBIAN_MODULE=$(DEBIAN_MODULE) qemu/lanes.sh $(LANES)
 
 # BACKEND=memfd runs the same demo on the host, without the module.
 run: deps
@@ -139,14 +141,21 @@ udev-install:
 	install -D -m 755 udev/ashmem-boot-id-node $(DESTDIR)$(UDEVDIR)/ashmem-boot-id-node
 
 # The driver as a DKMS source tree: rebuilt for every kernel installed later.
+# Idempotent: an earlier registration of the same version is removed first.
+# DKMS_KVER=<version> builds for that kernel instead of the running one.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
-DKMS_SRC := $(DESTDIR)/usr/src/ashmem_linux-$(DKMS_VERSION)
+DKMS_SRC := $(DESTDIR)/usr/src/ashmem-$(DKMS_VERSION)
+DKMS_FILES := $(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h)
 dkms-install:
+	@if dkms status -m ashmem -v $(DKMS_VERSION) | grep -q .; then \
+		dkms remove -m ashmem -v $(DKMS_VERSION) --all >/dev/null; fi
+	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)/uapi/linux
-	install -m 644 driver/Kbuild driver/dkms.conf driver/*.c driver/*.h $(DKMS_SRC)/
+	install -m 644 driver/Kbuild driver/dkms.conf $(DKMS_FILES) $(DKMS_SRC)/
 	install -m 644 uapi/linux/ashmem.h $(DKMS_SRC)/uapi/linux/
-	dkms add -m ashmem_linux -v $(DKMS_VERSION)
-	dkms install -m ashmem_linux -v $(DKMS_VERSION)
+	dkms add -m ashmem -v $(DKMS_VERSION)
+	dkms build -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+	dkms install -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
 
 # --- lint -----------------------------------------------------------------
 DRIVER_SOURCES := $(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \

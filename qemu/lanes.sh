@@ -20,7 +20,9 @@ lanes:
            cached by version)
 default: debian debug rt 6.12
 
-Settings are passed on to qemu/run-tests.sh (see its -h).
+Settings are passed on to qemu/run-tests.sh (see its -h).  DEBIAN_MODULE=PATH
+makes the debian lane boot that module (make check: the one DKMS installed)
+instead of its own build.
 USAGE
 }
 
@@ -80,6 +82,14 @@ lane_module() {
 	KUNIT_MODULE=
 	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
 		KUNIT_MODULE=$dir/ashmem_linux_kunit.ko
+	fi
+	# make check: the debian lane boots the module that DKMS built and
+	# installed from this tree (packaging/dkms-test.sh)
+	if [ "$1" = debian ] && [ -n "${DEBIAN_MODULE:-}" ]; then
+		[ -f "$DEBIAN_MODULE" ] || { echo "lanes: no $DEBIAN_MODULE" >&2; return 1; }
+		MODULE=$DEBIAN_MODULE
+		echo "lanes: debian: the module DKMS installed, $MODULE" \
+			"(signer: $(modinfo -F signer "$MODULE"))"
 	fi
 }
 

@@ -162,7 +162,7 @@ run_guest() {
 	cmdline="console=ttyS0 quiet log_buf_len=8M panic=-1 oops=panic"
 	cmdline+=" ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
-	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#"$ROOT"/})"
+	echo "run-tests: booting $KERNEL with $MODULE ($MODE mode, log in ${LOG#"$ROOT"/})"
 	rm -f "$LOG"
 	set +e
 	MEM=$MEM SMP=$SMP TIMEOUT=$TIMEOUT QEMU_WORK=$QEMU_WORK \
