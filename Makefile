@@ -37,7 +37,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
 .PHONY: all help deps accel module selftests test check check-guest run bench lint \
-	lint-checkpatch lint-kernel-doc lint-w1 install udev-install dkms-install clean
+	lint-checkpatch lint-kernel-doc lint-w1 install udev-install dkms-install deb clean
 
 all: module selftests libashmem-all
 
@@ -52,7 +52,8 @@ help:
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
 	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
-	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
+	@echo "make dkms-install  register the driver with DKMS and build it (DKMS_KVER=<kernel>)"
+	@echo "make deb      Debian packages in build/deb (ashmem-dkms, libashmem0, -dev, ashmem-tools)"
 	@echo "make clean    remove everything built"
 	@echo "settings: KVER=$(KVER)"
 	@echo "          ACCEL=$(ACCEL)  auto: KVM if a probe boot works, else TCG;"
@@ -103,6 +104,7 @@ check: accel all $(LIBASHMEM_HOST_TEST)
 	qemu/judge-test.sh
 	qemu/qemu-test.sh
 	packaging/dkms-test.sh
+	packaging/deb.sh test $(BUILD)/deb
 	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
@@ -156,6 +158,11 @@ dkms-install:
 	dkms add -m ashmem -v $(DKMS_VERSION)
 	dkms build -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
 	dkms install -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+
+# Debian packages (dpkg-buildpackage, debhelper, dh-dkms) in build/deb:
+# ashmem-dkms, libashmem0, libashmem-dev, ashmem-tools.
+deb:
+	packaging/deb.sh build $(BUILD)/deb
 
 # --- lint -----------------------------------------------------------------
 DRIVER_SOURCES := $(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
