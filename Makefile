@@ -37,7 +37,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
 .PHONY: all help deps accel module selftests test check check-guest run bench lint \
-	lint-checkpatch lint-kernel-doc lint-w1 install udev-install dkms-install deb clean
+	lint-checkpatch lint-kernel-doc lint-w1 lint-man install udev-install dkms-install deb uninstall clean
 
 all: module selftests libashmem-all
 
@@ -50,7 +50,8 @@ help:
 	@echo "make bench    benchmarks on the host (memfd): build/bench/results.csv,"
 	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
-	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
+	@echo "make install  libashmem, ashmemctl, man pages, udev rule, modules-load.d"
+	@echo "              entry, the module + depmod (PREFIX=/usr/local DESTDIR=); make uninstall"
 	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
 	@echo "make dkms-install  register the driver with DKMS and build it (DKMS_KVER=<kernel>)"
 	@echo "make deb      Debian packages in build/deb (ashmem-dkms, libashmem0, -dev, ashmem-tools)"
@@ -83,7 +84,6 @@ selftests:
 -include libashmem/libashmem.mk
 ifneq ($(wildcard libashmem/libashmem.mk),)
 libashmem-all: libashmem
-install: libashmem-install
 LIBASHMEM_HOST_TEST := libashmem-test-host
 LIBASHMEM_GUEST := libashmem-guest
 LIBASHMEM_LINT := libashmem-lint
@@ -100,10 +100,11 @@ test: deps
 accel:
 	@qemu/qemu.sh accel /boot/vmlinuz-$(KVER) >/dev/null
 
-check: accel all $(LIBASHMEM_HOST_TEST)
+check: accel all $(LIBASHMEM_HOST_TEST) lint-man
 	qemu/judge-test.sh
 	qemu/qemu-test.sh
 	packaging/dkms-test.sh
+	packaging/install-test.sh
 	packaging/deb.sh test $(BUILD)/deb
 	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
@@ -134,6 +135,12 @@ bench:
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON
 	@cmake --build $(BENCH_OUT)/obj -j $(LIBASHMEM_JOBS)
 	@ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS)
+
+# libashmem, ashmemctl, man pages, udev rule, modules-load.d entry and the
+# module, then depmod (packaging/install.sh -h); uninstall removes them all.
+install uninstall: module libashmem
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) KVER=$(KVER) UDEVDIR=$(UDEVDIR) \
+		packaging/install.sh $@
 
 # The rule gives /dev/ashmem mode 0666 and runs its helper, which makes the
 # second name /dev/ashmem<boot_id> (udev resolves RUN+= names in UDEVDIR).
@@ -180,7 +187,16 @@ $(CHECKPATCH): $(KSRC_TARBALL)
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch $@
 
-lint: lint-checkpatch lint-kernel-doc lint-w1 $(LIBASHMEM_LINT)
+lint: lint-checkpatch lint-kernel-doc lint-w1 lint-man $(LIBASHMEM_LINT)
+
+# the man pages render without a single groff warning (make check runs it too)
+MAN_PAGES := man/ashmem.4 man/ashmemctl.1
+lint-man:
+	@for m in $(MAN_PAGES); do \
+		out=$$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z $$m 2>&1; \
+			LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
+		if [ -n "$$out" ]; then echo "$$m:"; echo "$$out"; exit 1; fi; \
+	done; echo "man pages: $(MAN_PAGES) render without warnings"
 
 lint-checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --terse --show-types --ignore $(CHECKPATCH_IGNORE) \
