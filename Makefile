@@ -36,7 +36,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
-.PHONY: all help deps accel module selftests test check check-guest run bench lint \
+.PHONY: all help deps accel module selftests test check check-guest run shell bench lint \
 	lint-checkpatch lint-kernel-doc lint-w1 lint-man install udev-install dkms-install deb uninstall clean
 
 all: module selftests libashmem-all
@@ -47,6 +47,7 @@ help:
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
+	@echo "make shell    an interactive shell in the guest (KERNEL=debian|debug|rt|6.12)"
 	@echo "make bench    benchmarks on the host (memfd): build/bench/results.csv,"
 	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
@@ -100,9 +101,10 @@ test: deps
 accel:
 	@qemu/qemu.sh accel /boot/vmlinuz-$(KVER) >/dev/null
 
-check: accel all $(LIBASHMEM_HOST_TEST) lint-man
+check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	qemu/judge-test.sh
 	qemu/qemu-test.sh
+	qemu/shell-test.sh
 	packaging/dkms-test.sh
 	packaging/install-test.sh
 	packaging/deb.sh test $(BUILD)/deb
@@ -122,6 +124,13 @@ else
 	$(MAKE) accel module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
 endif
+
+# An interactive shell in the guest: module loaded, both device names made,
+# tests, examples and ashmemctl on PATH; `exit` powers it off.
+# KERNEL=debian (default), debug, rt or 6.12: one of the lanes' kernels.
+shell: deps
+	$(MAKE) accel selftests $(LIBASHMEM_GUEST)
+	qemu/lanes.sh --shell $(or $(KERNEL),debian)
 
 # Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
 # bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into

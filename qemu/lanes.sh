@@ -10,6 +10,7 @@ set -euo pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [LANE...]
+       $0 --shell [LANE]   an interactive shell on LANE's kernel (make shell)
 
 lanes:
   debian   Debian's 6.1 kernel (linux-image-amd64)
@@ -96,6 +97,13 @@ lane_module() {
 main() {
 	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
 	[ "${1:-}" != -h ] || { usage; exit 0; }
+	# make shell: the lane's kernel and module, an interactive shell
+	if [ "${1:-}" = --shell ]; then
+		lane=${2:-debian}
+		lane_kernel "$lane" && lane_module "$lane" || die "$lane: no kernel or no module for it"
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE= MEM=${MEM:-$LANE_MEM} \
+			BUILD=$ROOT/build/qemu/$lane LANE=$lane exec "$ROOT/qemu/run-tests.sh" -m shell
+	fi
 	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt 6.12)
 	declare -A verdicts
 	for lane in "${lanes[@]}"; do

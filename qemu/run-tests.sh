@@ -20,7 +20,8 @@ cgroup's that a test announced (qemu/judge.awk).  The last line printed is
 started at all (ACCEL=kvm without a working KVM), 1 otherwise.
 
 options:
-  -m MODE   test (default): run every test program; run: run the demo
+  -m MODE   test (default): run every test program; run: run the demo;
+            shell: an interactive shell on this terminal (make shell)
   -h        this text
 
 settings (environment):
@@ -91,6 +92,7 @@ parse_args() {
 	case "$MODE" in
 	test) TIMEOUT=${TIMEOUT:-1500} ;;
 	run) TIMEOUT=${TIMEOUT:-300} ;;
+	shell) TIMEOUT=${TIMEOUT:-0} ;;
 	*) die "unknown mode '$MODE'" ;;
 	esac
 	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
@@ -121,7 +123,7 @@ build_initramfs() {
 	if [ -n "$KUNIT_MODULE" ] && [ "$MODE" = test ]; then
 		cp "$KUNIT_MODULE" "$root/lib/modules/ashmem_linux_kunit.ko"
 	fi
-	if [ "$MODE" = test ]; then
+	if [ "$MODE" = test ] || [ "$MODE" = shell ]; then
 		copy_dir "$SELFTESTS" "$root/selftests"
 		copy_dir "$LIBTESTS" "$root/libashmem"
 	fi
@@ -183,10 +185,24 @@ judge() {
 	awk -v mode="$MODE" -v qemu_status="$QEMU_STATUS" -f "$ROOT/qemu/judge.awk" "$LOG"
 }
 
+# shell: the guest's console on this terminal; the status is the shell's
+shell() {
+	local cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=shell ashmem_lane=$LANE"
+	LOG=$BUILD/serial-shell.log
+	echo "run-tests: booting $KERNEL with $MODULE (shell, log in ${LOG#"$ROOT"/})"
+	MEM=$MEM SMP=$SMP TIMEOUT=$TIMEOUT QEMU_WORK=$QEMU_WORK \
+		"$ROOT/qemu/qemu.sh" shell "$KERNEL" "$INITRD" "$cmdline" "$LOG" || true
+	grep -q '^ashmem-guest: done status=0' "$LOG" || die "the guest ended badly (log: $LOG)"
+}
+
 main() {
 	parse_args "$@"
 	mkdir -p "$BUILD"
 	build_initramfs
+	if [ "$MODE" = shell ]; then
+		shell
+		return 0
+	fi
 	run_guest
 	if [ "$MODE" = run ]; then
 		local verdict
