@@ -108,6 +108,7 @@ check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	packaging/dkms-test.sh
 	packaging/install-test.sh
 	packaging/deb.sh test $(BUILD)/deb
+	Documentation/examples-test.sh
 	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
