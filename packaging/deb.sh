@@ -63,7 +63,8 @@ cmd_build() {
 	(cd "$ROOT" && source_files | cpio -pdm --quiet "$src")
 	start=$(date +%s)
 	echo "deb: dpkg-buildpackage -b in ${src#"$ROOT"/} (log in ${out#"$ROOT"/}/build.log)"
-	if ! (cd "$src" && DEB_BUILD_OPTIONS="noddebs parallel=$(nproc)" \
+	# not the make variables of a make check that runs this
+	if ! (cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEB_BUILD_OPTIONS="noddebs parallel=$(nproc)" \
 		dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1; then
 		tail -n 30 "$out/build.log"
 		die "dpkg-buildpackage failed"
