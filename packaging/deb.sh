@@ -49,7 +49,7 @@ tree_digest() {
 }
 
 cmd_build() {
-	local out=$1 version digest src start
+	local out=$1 version digest src start p
 	version=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
 	digest=$(tree_digest)
 	if [ -f "$out/tree.sha256" ] && [ "$(cat "$out/tree.sha256")" = "$digest" ] &&
@@ -70,7 +70,7 @@ cmd_build() {
 		die "dpkg-buildpackage failed"
 	fi
 	echo "deb: built in $(($(date +%s) - start)) s:"
-	(cd "$out" && ls -1 ./*.deb | sed 's|^\./|  |')
+	for p in "$out"/*.deb; do echo "  ${p##*/}"; done
 	echo "$digest" >"$out/tree.sha256"
 }
 
@@ -121,17 +121,20 @@ check_files() {
 
 # check_consumer DIR: the documented ways of using the installed -dev package
 check_consumer() {
-	local dir=$1/consumer src=$ROOT/libashmem/tests/consumer
+	local dir=$1/consumer src=$ROOT/libashmem/tests/consumer cxxflags cflags
+	# word splitting of pkg-config's output is intended: it is a list of flags
+	read -ra cxxflags <<<"$(pkg-config --cflags --libs libashmem)"
+	read -ra cflags <<<"$(pkg-config --cflags --libs libashmem-c)"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if c++ -Wall -Wextra -Werror -o "$dir/consumer_pc" "$src/consumer.cc" \
-		$(pkg-config --cflags --libs libashmem) && ASHMEM_BACKEND=memfd "$dir/consumer_pc" >/dev/null; then
-		ok "pkg-config libashmem: built and ran a C++ program ($(pkg-config --cflags --libs libashmem))"
+		"${cxxflags[@]}" && ASHMEM_BACKEND=memfd "$dir/consumer_pc" >/dev/null; then
+		ok "pkg-config libashmem: built and ran a C++ program (${cxxflags[*]})"
 	else
 		fail "a C++ program with pkg-config libashmem"
 	fi
 	if cc -std=c11 -Wall -Wextra -Werror -o "$dir/c_pc" "$ROOT/libashmem/tests/dropin/libcutils_program.c" \
-		"$ROOT/libashmem/tests/dropin/libcutils_checks.c" $(pkg-config --cflags --libs libashmem-c) &&
+		"$ROOT/libashmem/tests/dropin/libcutils_checks.c" "${cflags[@]}" &&
 		ASHMEM_BACKEND=memfd "$dir/c_pc" >/dev/null; then
 		ok "pkg-config libashmem-c: built and ran the libcutils C program"
 	else

@@ -63,7 +63,7 @@ check_dkms_conf() {
 }
 
 step_dkms() {
-	local log=$BUILD/dkms.log status srcv_tree srcv_dkms signer fake out rc
+	local log=$BUILD/dkms.log status signer fake out rc
 	command -v dkms >/dev/null || { fail "dkms missing (run 'make deps')"; return; }
 	[ -f "$TREE_MODULE" ] || { fail "no $TREE_MODULE (run 'make module')"; return; }
 	check_dkms_conf

@@ -100,8 +100,10 @@ main() {
 	# make shell: the lane's kernel and module, an interactive shell
 	if [ "${1:-}" = --shell ]; then
 		lane=${2:-debian}
-		lane_kernel "$lane" && lane_module "$lane" || die "$lane: no kernel or no module for it"
-		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE= MEM=${MEM:-$LANE_MEM} \
+		if ! lane_kernel "$lane" || ! lane_module "$lane"; then
+			die "$lane: no kernel or no module for it"
+		fi
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE='' MEM=${MEM:-$LANE_MEM} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane exec "$ROOT/qemu/run-tests.sh" -m shell
 	fi
 	[ ${#lanes[@]} -gt 0 ] || lanes=(debian debug rt 6.12)

@@ -35,7 +35,6 @@ CMDS
 }
 
 # type_when_ready: wait for the guest's ready line in the log, then type
-waits=0
 type_when_ready() {
 	local deadline=$((SECONDS + READY_TIMEOUT))
 	# polling a file the guest writes for a line: a wait for a condition
