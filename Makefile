@@ -166,6 +166,9 @@ DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.co
 DKMS_SRC := $(DESTDIR)/usr/src/ashmem-$(DKMS_VERSION)
 DKMS_FILES := $(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h)
 dkms-install:
+	@if dpkg-query -W -f='$${db:Status-Abbrev}' ashmem-dkms 2>/dev/null | grep -q '^i'; then \
+		echo "dkms-install: the ashmem-dkms package owns /usr/src/ashmem-$(DKMS_VERSION):" \
+			"remove it first (dpkg -r ashmem-dkms)" >&2; exit 1; fi
 	@if dkms status -m ashmem -v $(DKMS_VERSION) | grep -q .; then \
 		dkms remove -m ashmem -v $(DKMS_VERSION) --all >/dev/null; fi
 	rm -rf $(DKMS_SRC)
