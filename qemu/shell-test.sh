@@ -49,7 +49,13 @@ main() {
 	local out status=0
 	mkdir -p "$BUILD"
 	rm -f "$LOG"
+	# one test program is enough to show that they are on PATH, and a
+	# small initramfs boots faster
+	rm -rf "$BUILD/selftests" "$BUILD/libtests"
+	mkdir -p "$BUILD/selftests" "$BUILD/libtests"
+	cp "$ROOT/build/selftests/ashmem/abi_test" "$BUILD/selftests/"
 	out=$(type_when_ready | TIMEOUT=$((READY_TIMEOUT + 120)) BUILD=$BUILD \
+		SELFTESTS=$BUILD/selftests LIBTESTS=$BUILD/libtests \
 		"$ROOT/qemu/run-tests.sh" -m shell 2>&1) || status=$?
 	out=$(echo "$out" | tr -d '\r')
 	if [ $status -eq 0 ]; then ok "the guest powered off after exit, status 0"; else fail "run-tests.sh -m shell exited $status"; fi
