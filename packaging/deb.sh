@@ -157,7 +157,9 @@ cmd_test() {
 	start=$(date +%s)
 	cmd_build "$out"
 	changes=$(ls "$out"/ashmem_*.changes)
+	SECONDS=0
 	check_lintian "$changes"
+	echo "deb: lintian took $SECONDS s"
 	# make dkms-install's registration of the same version would collide
 	# with the package's (packaging/dkms-test.sh made it)
 	if dkms status -m ashmem | grep -q . && ! dpkg-query -W ashmem-dkms >/dev/null 2>&1; then
@@ -169,13 +171,17 @@ cmd_test() {
 		debs+=("$(ls "$out/${p}_"*.deb)")
 	done
 	echo "deb: dpkg -i ${PACKAGES[*]} (log in ${out#"$ROOT"/}/dpkg.log)"
+	SECONDS=0
 	if ! dpkg -i "${debs[@]}" >"$out/dpkg.log" 2>&1; then
 		tail -n 30 "$out/dpkg.log"
 		fail "dpkg -i"
 	fi
+	echo "deb: dpkg -i took $SECONDS s (DKMS builds the module for each kernel with headers)"
 	check_files
 	check_dkms "$kver"
+	SECONDS=0
 	check_consumer "$out"
+	echo "deb: the programs against libashmem-dev took $SECONDS s"
 	echo "deb: $(($(date +%s) - start)) s"
 	[ $fails -eq 0 ] || die "$fails check(s) failed"
 	echo "deb: all checks passed"
