@@ -34,7 +34,8 @@ settings (environment):
   EXAMPLES  demo programs                     (default: build/guest/examples)
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
-  TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
+  TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run,
+            0 = never for shell)
   ACCEL, BOOT_TIMEOUT, PROBE_TIMEOUT, QEMU
             how the guest is started: see qemu/qemu.sh -h
   BUILD     work directory for the initramfs and logs (default: build/qemu)
