@@ -28,6 +28,7 @@ KSRC := $(BUILD)/ksrc
 DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	linux-image-rt-amd64 linux-headers-rt-amd64 \
 	qemu-system-x86 busybox-static cpio xz-utils kmod \
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian openssl groff-base man-db \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
 	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
@@ -35,9 +36,9 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
-.PHONY: all help deps accel module selftests test check check-guest run bench lint \
-	lint-checkpatch lint-kernel-doc lint-w1 lint-lanes readme-table dkms-lanes install \
-	udev-install dkms-install clean
+.PHONY: all help deps accel module selftests test check check-guest run shell bench lint \
+	lint-checkpatch lint-kernel-doc lint-w1 lint-lanes lint-man readme-table dkms-lanes install \
+	udev-install dkms-install deb uninstall clean
 
 all: module selftests libashmem-all
 
@@ -47,16 +48,19 @@ help:
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
+	@echo "make shell    an interactive shell in the guest (KERNEL=debian|debug|rt|6.12)"
 	@echo "make bench    benchmarks on the host (memfd) and in the guest (ashmem):"
 	@echo "              build/bench/results.csv, a table of each figure beside its goal,"
 	@echo "              PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; W=1 + sparse for"
-	@echo "              every lane's kernel; clang-format/tidy"
+	@echo "              every lane's kernel; man pages; clang-format/tidy"
 	@echo "make readme-table  README.md's table of tested kernels, from the last run"
 	@echo "make dkms-lanes    dkms build against the 6.12 and the newest headers"
-	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
+	@echo "make install  libashmem, ashmemctl, man pages, udev rule, modules-load.d"
+	@echo "              entry, the module + depmod (PREFIX=/usr/local DESTDIR=); make uninstall"
 	@echo "make udev-install  the udev rule for both device names (UDEVDIR=/usr/lib/udev)"
-	@echo "make dkms-install  register the driver with DKMS (needs the dkms package)"
+	@echo "make dkms-install  register the driver with DKMS and build it (DKMS_KVER=<kernel>)"
+	@echo "make deb      Debian packages in build/deb (ashmem-dkms, libashmem0, -dev, ashmem-tools)"
 	@echo "make clean    remove everything built"
 	@echo "settings: KVER=$(KVER)"
 	@echo "          ACCEL=$(ACCEL)  auto: KVM if a probe boot works, else TCG;"
@@ -86,7 +90,6 @@ selftests:
 -include libashmem/libashmem.mk
 ifneq ($(wildcard libashmem/libashmem.mk),)
 libashmem-all: libashmem
-install: libashmem-install
 LIBASHMEM_HOST_TEST := libashmem-test-host
 LIBASHMEM_GUEST := libashmem-guest
 LIBASHMEM_LINT := libashmem-lint
@@ -103,16 +106,21 @@ test: deps
 accel:
 	@qemu/qemu.sh accel /boot/vmlinuz-$(KVER) >/dev/null
 
-check: accel all $(LIBASHMEM_HOST_TEST)
+check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	qemu/judge-test.sh
 	qemu/qemu-test.sh
-	$(MAKE) check-guest
+	qemu/shell-test.sh
+	packaging/dkms-test.sh
+	packaging/install-test.sh
+	packaging/deb.sh test $(BUILD)/deb
+	Documentation/examples-test.sh
+	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
 LANES ?= debian debug rt 6.12 newest arm64
 
 check-guest: module selftests $(LIBASHMEM_GUEST)
-	qemu/lanes.sh $(LANES)
+	DEBIAN_MODULE=$(DEBIAN_MODULE) qemu/lanes.sh $(LANES)
 
 # README.md's table of the kernels and architectures the tests cover, from
 # the last run of each lane (build/qemu/<lane>/output.txt).
@@ -127,6 +135,13 @@ else
 	$(MAKE) accel module $(LIBASHMEM_GUEST)
 	qemu/run-tests.sh -m run
 endif
+
+# An interactive shell in the guest: module loaded, both device names made,
+# tests, examples and ashmemctl on PATH; `exit` powers it off.
+# KERNEL=debian (default), debug, rt or 6.12: one of the lanes' kernels.
+shell: deps
+	$(MAKE) accel selftests $(LIBASHMEM_GUEST)
+	qemu/lanes.sh --shell $(or $(KERNEL),debian)
 
 # Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
 # bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into
@@ -146,6 +161,12 @@ bench: deps module
 	ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS) || status=1; \
 	exit $$status
 
+# libashmem, ashmemctl, man pages, udev rule, modules-load.d entry and the
+# module, then depmod (packaging/install.sh -h); uninstall removes them all.
+install uninstall: module libashmem
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) KVER=$(KVER) UDEVDIR=$(UDEVDIR) \
+		packaging/install.sh $@
+
 # The rule gives /dev/ashmem mode 0666 and runs its helper, which makes the
 # second name /dev/ashmem<boot_id> (udev resolves RUN+= names in UDEVDIR).
 UDEVDIR ?= /usr/lib/udev
@@ -154,14 +175,29 @@ udev-install:
 	install -D -m 755 udev/ashmem-boot-id-node $(DESTDIR)$(UDEVDIR)/ashmem-boot-id-node
 
 # The driver as a DKMS source tree: rebuilt for every kernel installed later.
+# Idempotent: an earlier registration of the same version is removed first.
+# DKMS_KVER=<version> builds for that kernel instead of the running one.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
-DKMS_SRC := $(DESTDIR)/usr/src/ashmem_linux-$(DKMS_VERSION)
+DKMS_SRC := $(DESTDIR)/usr/src/ashmem-$(DKMS_VERSION)
+DKMS_FILES := $(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h)
 dkms-install:
+	@if dpkg-query -W -f='$${db:Status-Abbrev}' ashmem-dkms 2>/dev/null | grep -q '^i'; then \
+		echo "dkms-install: the ashmem-dkms package owns /usr/src/ashmem-$(DKMS_VERSION):" \
+			"remove it first (dpkg -r ashmem-dkms)" >&2; exit 1; fi
+	@if dkms status -m ashmem -v $(DKMS_VERSION) | grep -q .; then \
+		dkms remove -m ashmem -v $(DKMS_VERSION) --all >/dev/null; fi
+	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)/uapi/linux
-	install -m 644 driver/Kbuild driver/dkms.conf driver/*.c driver/*.h $(DKMS_SRC)/
+	install -m 644 driver/Kbuild driver/dkms.conf $(DKMS_FILES) $(DKMS_SRC)/
 	install -m 644 uapi/linux/ashmem.h $(DKMS_SRC)/uapi/linux/
-	dkms add -m ashmem_linux -v $(DKMS_VERSION)
-	dkms install -m ashmem_linux -v $(DKMS_VERSION)
+	dkms add -m ashmem -v $(DKMS_VERSION)
+	dkms build -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+	dkms install -m ashmem -v $(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+
+# Debian packages (dpkg-buildpackage, debhelper, dh-dkms) in build/deb:
+# ashmem-dkms, libashmem0, libashmem-dev, ashmem-tools.
+deb:
+	packaging/deb.sh build $(BUILD)/deb
 
 # --- lint -----------------------------------------------------------------
 DRIVER_SOURCES := $(filter-out %.mod.c,$(wildcard driver/*.c driver/*.h)) \
@@ -179,7 +215,7 @@ $(CHECKPATCH): $(KSRC_TARBALL)
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch $@
 
-lint: lint-checkpatch lint-kernel-doc lint-w1 lint-lanes $(LIBASHMEM_LINT)
+lint: lint-checkpatch lint-kernel-doc lint-w1 lint-lanes lint-man $(LIBASHMEM_LINT)
 
 # W=1 and sparse (C=1) builds of the module for every lane's kernel.
 lint-lanes:
@@ -189,6 +225,15 @@ lint-lanes:
 # trees of the lanes' own (the machine's DKMS state is not touched).
 dkms-lanes:
 	qemu/lanes.sh -d 6.12 newest
+
+# the man pages render without a single groff warning (make check runs it too)
+MAN_PAGES := man/ashmem.4 man/ashmemctl.1
+lint-man:
+	@for m in $(MAN_PAGES); do \
+		out=$$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z $$m 2>&1; \
+			LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
+		if [ -n "$$out" ]; then echo "$$m:"; echo "$$out"; exit 1; fi; \
+	done; echo "man pages: $(MAN_PAGES) render without warnings"
 
 lint-checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --terse --show-types --ignore $(CHECKPATCH_IGNORE) \

@@ -10,6 +10,7 @@ set -euo pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [-l | -d] [LANE...]
+       $0 --shell [LANE]   an interactive shell on LANE's kernel (make shell)
 
   -l   lint: build each lane's module with W=1 and sparse (C=1), boot
        nothing; a lane fails on any warning
@@ -33,7 +34,9 @@ lanes:
            bookworm root with gcc-aarch64-linux-gnu (cached)
 default: $DEFAULT_LANES
 
-Settings are passed on to qemu/run-tests.sh (see its -h).
+Settings are passed on to qemu/run-tests.sh (see its -h).  DEBIAN_MODULE=PATH
+makes the debian lane boot that module (make check: the one DKMS installed)
+instead of its own build.
 USAGE
 }
 
@@ -171,6 +174,14 @@ lane_module() {
 	if [ -f "$dir/ashmem_linux_kunit.ko" ]; then
 		KUNIT_MODULE=$dir/ashmem_linux_kunit.ko
 	fi
+	# make check: the debian lane boots the module that DKMS built and
+	# installed from this tree (packaging/dkms-test.sh)
+	if [ "$1" = debian ] && [ -n "${DEBIAN_MODULE:-}" ]; then
+		[ -f "$DEBIAN_MODULE" ] || { echo "lanes: no $DEBIAN_MODULE" >&2; return 1; }
+		MODULE=$DEBIAN_MODULE
+		echo "lanes: debian: the module DKMS installed, $MODULE" \
+			"(signer: $(modinfo -F signer "$MODULE"))"
+	fi
 }
 
 # lane_userland LANE: build the test programs of a lane whose guest is not
@@ -241,6 +252,15 @@ lint() {
 
 main() {
 	[ "${1:-}" != -h ] || { usage; exit 0; }
+	# make shell: the lane's kernel and module, an interactive shell
+	if [ "${1:-}" = --shell ]; then
+		local lane=${2:-debian}
+		if ! lane_kernel "$lane" || ! lane_module "$lane"; then
+			die "$lane: no kernel or no module for it"
+		fi
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE='' MEM=${MEM:-$LANE_MEM} \
+			BUILD=$ROOT/build/qemu/$lane LANE=$lane exec "$ROOT/qemu/run-tests.sh" -m shell
+	fi
 	if [ "${1:-}" = -d ]; then
 		shift
 		[ $# -gt 0 ] || set -- 6.12 newest

@@ -7,6 +7,7 @@
 #
 #   qemu/qemu.sh accel KERNEL                   decide, print kvm or tcg
 #   qemu/qemu.sh boot KERNEL INITRD APPEND LOG  boot, stream the console
+#   qemu/qemu.sh shell KERNEL INITRD APPEND LOG the console on this terminal
 #
 # ACCEL=auto uses KVM only after a probe has booted KERNEL under it: a tiny
 # initramfs whose /init prints the boot sentinel, under PROBE_TIMEOUT.  A
@@ -22,6 +23,7 @@ usage() {
 	cat <<USAGE
 usage: $0 accel KERNEL
        $0 boot KERNEL INITRD APPEND LOG
+       $0 shell KERNEL INITRD APPEND LOG
 
 accel  decide the accelerator for KERNEL and print it (kvm or tcg) on
        stdout; the decision and its reason go to stderr as
@@ -34,6 +36,10 @@ boot   boot KERNEL with INITRD and the command line APPEND, stream the
        the log; one still running after TIMEOUT is killed and "ashmem-qemu:
        guest timed out after N s (accelerator X)" ends it.  The exit status
        is QEMU's, 3 for a guest that did not boot, 124 for a timeout.
+shell  boot the same way with the serial console on this terminal (or
+       whatever stdin and stdout are), QEMU in the foreground, a copy in
+       LOG; Ctrl-C goes to the guest, Ctrl-A x ends QEMU.  TIMEOUT 0
+       (the default here) means none.
 
 settings (environment):
   ACCEL          auto, kvm or tcg                  (default: auto)
@@ -61,6 +67,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ACCEL=${ACCEL:-auto}
 MEM=${MEM:-512M}
 SMP=${SMP:-2}
+TIMEOUT_SET=${TIMEOUT:-}
 TIMEOUT=${TIMEOUT:-1500}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-}
 BOOT_SENTINEL=${BOOT_SENTINEL:-ashmem-guest: init}
@@ -306,11 +313,29 @@ cmd_boot() {
 	return $qstatus
 }
 
+cmd_shell() {
+	[ $# -eq 4 ] || { usage >&2; exit 2; }
+	local args status=0
+	[ -r "$1" ] || die "no kernel image $1"
+	[ -r "$2" ] || die "no initramfs $2"
+	command -v "$QEMU" >/dev/null || die "$QEMU missing (run 'make deps')"
+	choose_accel "$1"
+	read -ra args <<<"$(accel_args "$ACCEL_CHOSEN")"
+	echo "qemu: the guest's console follows; 'exit' powers it off, Ctrl-A x ends QEMU" >&2
+	rm -f "$4"
+	timeout --foreground "${TIMEOUT_SET:-0}" "$QEMU" "${args[@]}" -m "$MEM" -smp "$SMP" \
+		-display none -no-reboot \
+		-chardev "stdio,id=console,mux=on,signal=off,logfile=$4" \
+		-serial chardev:console -mon chardev=console \
+		-kernel "$1" -initrd "$2" -append "$3" || status=$?
+	return $status
+}
+
 main() {
 	local cmd=${1:-}
 	[ $# -gt 0 ] && shift
 	case "$cmd" in
-	accel | boot) ;;
+	accel | boot | shell) ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac

@@ -22,6 +22,7 @@ started at all (ACCEL=kvm without a working KVM), 1 otherwise.
 options:
   -m MODE   test (default): run every test program; run: run the demo;
             bench: run the benchmarks in BENCH (bench/run-guest.sh)
+            shell: an interactive shell on this terminal (make shell)
   -h        this text
 
 settings (environment):
@@ -37,7 +38,7 @@ settings (environment):
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
   TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run,
-            2400 bench)
+            2400 bench, 0 = never for shell)
   ACCEL, BOOT_TIMEOUT, PROBE_TIMEOUT, QEMU
             how the guest is started: see qemu/qemu.sh -h
   BUILD     work directory for the initramfs and logs (default: build/qemu)
@@ -104,6 +105,7 @@ parse_args() {
 	test) TIMEOUT=${TIMEOUT:-1500} ;;
 	run) TIMEOUT=${TIMEOUT:-300} ;;
 	bench) TIMEOUT=${TIMEOUT:-2400} ;;
+	shell) TIMEOUT=${TIMEOUT:-0} ;;
 	*) die "unknown mode '$MODE'" ;;
 	esac
 	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
@@ -134,7 +136,7 @@ build_initramfs() {
 	if [ -n "$KUNIT_MODULE" ] && [ "$MODE" = test ]; then
 		cp "$KUNIT_MODULE" "$root/lib/modules/ashmem_linux_kunit.ko"
 	fi
-	if [ "$MODE" = test ]; then
+	if [ "$MODE" = test ] || [ "$MODE" = shell ]; then
 		copy_dir "$SELFTESTS" "$root/selftests"
 		copy_dir "$LIBTESTS" "$root/libashmem"
 	fi
@@ -180,7 +182,7 @@ run_guest() {
 	cmdline+=" quiet log_buf_len=8M panic=-1 oops=panic"
 	cmdline+=" ashmem_mode=$MODE ashmem_lane=$LANE $GUEST_ENV"
 	LOG=$BUILD/serial-$MODE.log
-	echo "run-tests: booting $KERNEL ($MODE mode, log in ${LOG#"$ROOT"/})"
+	echo "run-tests: booting $KERNEL with $MODULE ($MODE mode, log in ${LOG#"$ROOT"/})"
 	rm -f "$LOG"
 	set +e
 	MEM=$MEM SMP=$SMP TIMEOUT=$TIMEOUT QEMU_WORK=$QEMU_WORK \
@@ -201,10 +203,24 @@ judge() {
 	awk -v mode="$MODE" -v qemu_status="$QEMU_STATUS" -f "$ROOT/qemu/judge.awk" "$LOG"
 }
 
+# shell: the guest's console on this terminal; the status is the shell's
+shell() {
+	local cmdline="console=ttyS0 quiet panic=-1 oops=panic ashmem_mode=shell ashmem_lane=$LANE"
+	LOG=$BUILD/serial-shell.log
+	echo "run-tests: booting $KERNEL with $MODULE (shell, log in ${LOG#"$ROOT"/})"
+	MEM=$MEM SMP=$SMP TIMEOUT=$TIMEOUT QEMU_WORK=$QEMU_WORK \
+		"$ROOT/qemu/qemu.sh" shell "$KERNEL" "$INITRD" "$cmdline" "$LOG" || true
+	grep -q '^ashmem-guest: done status=0' "$LOG" || die "the guest ended badly (log: $LOG)"
+}
+
 main() {
 	parse_args "$@"
 	mkdir -p "$BUILD"
 	build_initramfs
+	if [ "$MODE" = shell ]; then
+		shell
+		return 0
+	fi
 	run_guest
 	if [ "$MODE" = run ] || [ "$MODE" = bench ]; then
 		local verdict
