@@ -32,7 +32,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
 	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
-	gnuplot-nox sparse debootstrap dkms qemu-system-arm
+	gnuplot-nox sparse debootstrap qemu-system-arm
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
