@@ -103,6 +103,9 @@
  * @prot_mask: the PROT_* bits mmap() may grant; can only shrink
  * @unpinned: the unpinned ranges, an rbtree of &struct ashmem_range
  *	ordered by page; ranges never overlap
+ * @spare: a range object kept for the next PIN or UNPIN that needs one,
+ *	so that a pair of them allocates nothing; %NULL if none.  It is in
+ *	no tree and on no LRU.
  * @purges_in_flight: hole punches of this area's ranges under way in the
  *	shrinker with every lock dropped; waited for on ashmem_purge_wait
  */
@@ -113,6 +116,7 @@ struct ashmem_area {
 	size_t size;
 	unsigned long prot_mask;
 	struct rb_root unpinned;
+	struct ashmem_range *spare;
 	atomic_t purges_in_flight;
 };
 
@@ -149,6 +153,8 @@ int ashmem_range_init(void);
 void ashmem_range_exit(void);
 struct ashmem_range *ashmem_range_alloc(void);
 void ashmem_range_free(struct ashmem_range *range);
+struct ashmem_range *ashmem_range_keep(struct ashmem_area *asma,
+				       struct ashmem_range *range);
 int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 		       pgoff_t pgend, struct ashmem_range **prealloc);
 int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,

@@ -459,15 +459,10 @@ static long ashmem_pin_unpin(struct ashmem_area *asma, unsigned int cmd,
 
 	/*
 	 * No allocation under the mutex: it could recurse into the shrinker.
-	 * UNPIN almost always needs a new range, so it allocates first; PIN
-	 * needs one only to split a range, and then comes back for it.
+	 * The range a new unpinned range or a split needs is the area's spare
+	 * (what the last PIN freed); without one, the range code says so
+	 * having changed nothing, and the call allocates one and starts over.
 	 */
-	if (cmd == ASHMEM_UNPIN) {
-		prealloc = ashmem_range_alloc();
-		if (!prealloc)
-			return -ENOMEM;
-	}
-
 again:
 	mutex_lock(&asma->mutex);
 	ret = ashmem_pin_pages(asma, &pin, &pgstart, &pgend);
@@ -482,14 +477,6 @@ again:
 		ret = ASHMEM_NOT_PURGED;
 		if (pgend >= pgstart)
 			ret = ashmem_range_pin(asma, pgstart, pgend, &prealloc);
-		if (ret == -ENOMEM) {
-			/* a split, and nothing changed yet: allocate, redo */
-			mutex_unlock(&asma->mutex);
-			prealloc = ashmem_range_alloc();
-			if (!prealloc)
-				return -ENOMEM;
-			goto again;
-		}
 		break;
 	case ASHMEM_UNPIN:
 		if (READ_ONCE(strict_unpin) && !(asma->prot_mask & PROT_WRITE)) {
@@ -507,6 +494,15 @@ again:
 			ret = ashmem_range_pin_status(asma, pgstart, pgend);
 		break;
 	}
+	if (ret == -ENOMEM && !prealloc) {
+		/* a range was needed, and nothing changed: allocate, redo */
+		mutex_unlock(&asma->mutex);
+		prealloc = ashmem_range_alloc();
+		if (!prealloc)
+			return -ENOMEM;
+		goto again;
+	}
+	prealloc = ashmem_range_keep(asma, prealloc);
 out_unlock:
 	mutex_unlock(&asma->mutex);
 	ashmem_range_free(prealloc);

@@ -78,6 +78,43 @@ void ashmem_range_free(struct ashmem_range *range)
 }
 EXPORT_SYMBOL_IF_KUNIT(ashmem_range_free);
 
+/**
+ * ashmem_range_keep() - keep a range object as the area's spare
+ * @asma: the area
+ * @range: a range in no tree and on no LRU, or %NULL
+ *
+ * Context: Holds the area mutex.
+ * Return: %NULL if @range became the spare (or was %NULL), else @range,
+ * for the caller to free once the mutex is dropped.
+ */
+struct ashmem_range *ashmem_range_keep(struct ashmem_area *asma,
+				       struct ashmem_range *range)
+{
+	lockdep_assert_held(&asma->mutex);
+	if (!range || asma->spare)
+		return range;
+	memset(range, 0, sizeof(*range));
+	INIT_LIST_HEAD(&range->lru);
+	asma->spare = range;
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(ashmem_range_keep);
+
+/* The range to use for a new one: the caller's, else the spare, or NULL. */
+static struct ashmem_range *take_range(struct ashmem_area *asma,
+				       struct ashmem_range **prealloc)
+{
+	struct ashmem_range *range = *prealloc;
+
+	if (range) {
+		*prealloc = NULL;
+	} else {
+		range = asma->spare;
+		asma->spare = NULL;
+	}
+	return range;
+}
+
 static struct ashmem_range *to_range(struct rb_node *node)
 {
 	return node ? rb_entry(node, struct ashmem_range, node) : NULL;
@@ -123,11 +160,16 @@ static void insert_range(struct ashmem_area *asma, struct ashmem_range *new)
 	rb_insert_color(&new->node, &asma->unpinned);
 }
 
+/*
+ * Takes @range out of the tree and the LRU and keeps it as the spare, or
+ * frees it if there is one.  Freeing a slab object under the area mutex is
+ * fine: it is allocating that could recurse into the shrinker.
+ */
 static void delete_range(struct ashmem_area *asma, struct ashmem_range *range)
 {
 	ashmem_lru_del(range);
 	rb_erase(&range->node, &asma->unpinned);
-	ashmem_range_free(range);
+	ashmem_range_free(ashmem_range_keep(asma, range));
 }
 
 /**
@@ -135,16 +177,18 @@ static void delete_range(struct ashmem_area *asma, struct ashmem_range *range)
  * @asma: the area
  * @pgstart: first page
  * @pgend: last page, >= @pgstart
- * @prealloc: a range from ashmem_range_alloc(); consumed (set to %NULL)
- *	if it was needed
+ * @prealloc: a range from ashmem_range_alloc(), or %NULL; consumed (set to
+ *	%NULL) if a new range was needed and the area had no spare
  *
  * The request is merged with every range it overlaps; the result is purged
  * if any of them was, and goes to the LRU tail otherwise.  A request that
  * lies entirely inside one existing range changes nothing, so that range
- * keeps its place on the LRU.
+ * keeps its place on the LRU.  The result is the spare (or a merged range
+ * that became it) when the area has one, else *@prealloc.
  *
  * Context: Holds the area mutex.
- * Return: 0.
+ * Return: 0; -%ENOMEM, with nothing changed, if a new range was needed and
+ * neither *@prealloc nor a spare was there.
  */
 int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 		       pgoff_t pgend, struct ashmem_range **prealloc)
@@ -157,6 +201,10 @@ int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 	range = first_from(asma, pgstart);
 	if (range && range->pgstart <= pgstart && range->pgend >= pgend)
 		return 0;
+	/* a range the loop deletes becomes the spare if there was none */
+	if (!*prealloc && !asma->spare &&
+	    !(range && range->pgstart <= pgend))
+		return -ENOMEM;
 
 	for (; range && range->pgstart <= pgend; range = next) {
 		next = next_range(range);
@@ -166,8 +214,7 @@ int ashmem_range_unpin(struct ashmem_area *asma, pgoff_t pgstart,
 		delete_range(asma, range);
 	}
 
-	new = *prealloc;
-	*prealloc = NULL;
+	new = take_range(asma, prealloc);
 	new->asma = asma;
 	new->pgstart = pgstart;
 	new->pgend = pgend;
@@ -185,12 +232,12 @@ EXPORT_SYMBOL_IF_KUNIT(ashmem_range_unpin);
  * @pgstart: first page
  * @pgend: last page, >= @pgstart
  * @prealloc: a range from ashmem_range_alloc(), or %NULL; consumed (set to
- *	%NULL) if a range had to be split
+ *	%NULL) if a range had to be split and the area had no spare
  *
  * Context: Holds the area mutex, and no purge of the area is in flight.
  * Return: %ASHMEM_WAS_PURGED if any range the request overlapped was
  * purged, else %ASHMEM_NOT_PURGED; -%ENOMEM, with nothing changed, if a
- * range had to be split and *@prealloc is %NULL.
+ * range had to be split and neither *@prealloc nor a spare was there.
  */
 int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 		     struct ashmem_range **prealloc)
@@ -221,10 +268,9 @@ int ashmem_range_pin(struct ashmem_area *asma, pgoff_t pgstart, pgoff_t pgend,
 			 * This range overlaps the request alone, so it is the
 			 * first one met and nothing has changed yet.
 			 */
-			if (!*prealloc)
+			tail = take_range(asma, prealloc);
+			if (!tail)
 				return -ENOMEM;
-			tail = *prealloc;
-			*prealloc = NULL;
 			tail->asma = asma;
 			tail->pgstart = pgend + 1;
 			tail->pgend = range->pgend;
@@ -287,6 +333,8 @@ void ashmem_range_clear(struct ashmem_area *asma)
 		ashmem_range_free(range);
 	}
 	asma->unpinned = RB_ROOT;
+	ashmem_range_free(asma->spare);
+	asma->spare = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(ashmem_range_clear);
 

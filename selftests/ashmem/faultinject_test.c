@@ -146,11 +146,13 @@ static void assert_area_usable(struct __test_metadata *_metadata,
  * with ENOMEM.  The child touches nothing new while failing (a page fault
  * that cannot allocate would retry for ever).
  */
-enum op { OP_OPEN, OP_UNPIN, OP_PIN, OP_PIN_STATUS, OP_FIRST_MMAP };
+enum op { OP_OPEN, OP_UNPIN, OP_PIN, OP_PIN_SPLIT, OP_PAIR, OP_PIN_STATUS,
+	  OP_FIRST_MMAP };
 
 static int run_op(enum op op, int fd, size_t ps)
 {
 	struct ashmem_pin pin = { .offset = (__u32)ps, .len = (__u32)ps };
+	int ret;
 	void *addr;
 
 	switch (op) {
@@ -161,6 +163,12 @@ static int run_op(enum op op, int fd, size_t ps)
 		return ioctl(fd, ASHMEM_UNPIN, &pin);
 	case OP_PIN:
 		return ioctl(fd, ASHMEM_PIN, &pin);
+	case OP_PIN_SPLIT:
+		pin.offset = 2 * (__u32)ps;
+		return ioctl(fd, ASHMEM_PIN, &pin);
+	case OP_PAIR:
+		ret = ioctl(fd, ASHMEM_PIN, &pin);
+		return ret < 0 ? ret : ioctl(fd, ASHMEM_UNPIN, &pin);
 	case OP_PIN_STATUS:
 		return ioctl(fd, ASHMEM_GET_PIN_STATUS, &pin);
 	case OP_FIRST_MMAP:
@@ -220,9 +228,48 @@ TEST_F(failslab, unpin_fails_with_enomem_and_pins_nothing_out)
 	assert_area_usable(_metadata, self);
 }
 
-TEST_F(failslab, pin_fails_with_enomem_and_leaves_range_unpinned)
+/*
+ * PIN allocates only to split a range in two: page 2 out of pages 1-3 needs
+ * a range for page 3, and none is spare (the UNPIN that made 1-3 reused
+ * page 1's).  It fails, and 1-3 stay unpinned.
+ */
+TEST_F(failslab, pin_that_splits_fails_with_enomem_and_leaves_range_unpinned)
 {
-	ASSERT_EQ(ENOMEM, op_under_failslab(_metadata, OP_PIN, self->fd));
+	size_t i;
+
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, self->ps,
+			      3 * self->ps, 0);
+	ASSERT_EQ(ENOMEM, op_under_failslab(_metadata, OP_PIN_SPLIT, self->fd));
+	for (i = 1; i <= 3; i++)
+		ashmem_assert_pin_cmd(_metadata, self->fd,
+				      ASHMEM_GET_PIN_STATUS, i * self->ps,
+				      self->ps, ASHMEM_IS_UNPINNED);
+	/* back to the fixture's state: page 1 alone unpinned */
+	ASSERT_LE(0, ashmem_pin_ioctl(self->fd, ASHMEM_PIN, 2 * self->ps,
+				      2 * self->ps));
+	assert_area_intact(_metadata, self);
+	assert_area_usable(_metadata, self);
+}
+
+/* PIN of a whole range splits nothing, so it allocates nothing. */
+TEST_F(failslab, pin_of_a_whole_range_allocates_nothing)
+{
+	ASSERT_EQ(0, op_under_failslab(_metadata, OP_PIN, self->fd));
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_GET_PIN_STATUS,
+			      self->ps, self->ps, ASHMEM_IS_PINNED);
+	ashmem_assert_pin_cmd(_metadata, self->fd, ASHMEM_UNPIN, self->ps,
+			      self->ps, 0);
+	assert_area_intact(_metadata, self);
+	assert_area_usable(_metadata, self);
+}
+
+/*
+ * The range PIN takes out is kept by the area for the next UNPIN: a pair
+ * of them, the hot path of every user, allocates nothing.
+ */
+TEST_F(failslab, pin_unpin_pair_allocates_nothing)
+{
+	ASSERT_EQ(0, op_under_failslab(_metadata, OP_PAIR, self->fd));
 	assert_area_intact(_metadata, self);
 	assert_area_usable(_metadata, self);
 }
