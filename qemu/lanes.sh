@@ -250,6 +250,41 @@ lint() {
 	return $status
 }
 
+# run_lane LANE tee|quiet: prepare and run one lane; its output goes to
+# build/qemu/LANE/output.txt (and to stdout with tee), its verdict line to
+# .../verdict and run-tests.sh's status to .../rc.
+run_lane() {
+	local lane=$1 dir=$ROOT/build/qemu/$1 rc=0 start=$SECONDS
+	mkdir -p "$dir"
+	rm -f "$dir/verdict" "$dir/rc"
+	echo "lanes: === $lane ==="
+	# a kernel that cannot be had, or a module that does not build for
+	# it, fails the lane (and says so), never skips it
+	if ! lane_kernel "$lane" || ! lane_module "$lane" || ! lane_userland "$lane"; then
+		echo "lanes: $lane: no kernel or no module for it (see above)"
+		echo "0 passed, 1 failed (no kernel or module)" >"$dir/verdict"
+		echo 1 >"$dir/rc"
+		return 0
+	fi
+	# (not tee /dev/stderr: reopening it truncates a log file it points to)
+	if [ "$2" = tee ]; then
+		env "${LANE_ENV[@]}" \
+			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+			BUILD=$dir LANE=$lane \
+			"$ROOT/qemu/run-tests.sh" -m test | tee "$dir/output.txt" ||
+			rc=${PIPESTATUS[0]}
+	else
+		env "${LANE_ENV[@]}" \
+			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+			BUILD=$dir LANE=$lane \
+			"$ROOT/qemu/run-tests.sh" -m test >"$dir/output.txt" 2>&1 || rc=$?
+		cat "$dir/output.txt"
+	fi
+	echo "lanes: $lane took $((SECONDS - start)) s"
+	tail -n 1 "$dir/output.txt" >"$dir/verdict"
+	echo $rc >"$dir/rc"
+}
+
 main() {
 	[ "${1:-}" != -h ] || { usage; exit 0; }
 	# make shell: the lane's kernel and module, an interactive shell
@@ -283,29 +318,35 @@ main() {
 		return
 	fi
 	local lanes=("$@") lane verdict total_pass=0 total_fail=0 p f status=0 rc
+	local jobs=${LANE_JOBS:-1} running=0 dir
 	[ ${#lanes[@]} -gt 0 ] || read -ra lanes <<<"$DEFAULT_LANES"
 	declare -A verdicts
+	if [ "$jobs" -gt 1 ]; then
+		# LANE_JOBS lanes at a time, each into its own log, printed
+		# whole and in order once all are done
+		for lane in "${lanes[@]}"; do
+			if [ $running -ge "$jobs" ]; then
+				wait -n || true
+				running=$((running - 1))
+			fi
+			mkdir -p "$ROOT/build/qemu/$lane"
+			run_lane "$lane" quiet >"$ROOT/build/qemu/$lane/lane.log" 2>&1 &
+			running=$((running + 1))
+			echo "lanes: $lane started (up to $jobs at a time)"
+		done
+		wait || true
+		for lane in "${lanes[@]}"; do
+			cat "$ROOT/build/qemu/$lane/lane.log"
+		done
+	fi
 	for lane in "${lanes[@]}"; do
-		echo "lanes: === $lane ==="
-		mkdir -p "$ROOT/build/qemu/$lane"
-		# a kernel that cannot be had, or a module that does not build
-		# for it, fails the lane (and says so), never skips it
-		if ! lane_kernel "$lane" || ! lane_module "$lane" || ! lane_userland "$lane"; then
-			echo "lanes: $lane: no kernel or no module for it (see above)"
-			verdicts[$lane]="0 passed, 1 failed (no kernel or module)"
-			total_fail=$((total_fail + 1))
-			status=1
-			continue
+		dir=$ROOT/build/qemu/$lane
+		if [ "$jobs" -le 1 ]; then
+			run_lane "$lane" tee
 		fi
-		# (not tee /dev/stderr: reopening it truncates a log file it points to)
-		rc=0
-		env "${LANE_ENV[@]}" \
-			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
-			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
-			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
-			rc=${PIPESTATUS[0]}
-		[ $rc -eq 0 ] || status=1
-		verdict=$(tail -n 1 "$ROOT/build/qemu/$lane/output.txt")
+		rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
+		[ "$rc" -eq 0 ] || status=1
+		verdict=$(cat "$dir/verdict" 2>/dev/null || echo "0 passed, 1 failed (the lane did not finish)")
 		verdicts[$lane]=$verdict
 		p=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 		f=$(echo "$verdict" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
@@ -316,7 +357,7 @@ main() {
 		fi
 		total_pass=$((total_pass + p))
 		total_fail=$((total_fail + f))
-		if [ $rc -eq 3 ]; then
+		if [ "$rc" -eq 3 ] && [ "$jobs" -le 1 ]; then
 			echo "lanes: no guest can be started (see above); the other lanes would fail alike"
 			lanes=("${lanes[@]:0:${#verdicts[@]}}")
 			break
