@@ -42,6 +42,7 @@ lane_kernel() {
 			return 1
 		KERNEL=/boot/vmlinuz-$kver
 		KDIR=/lib/modules/$kver/build
+		BINDER_MODULE=/lib/modules/$kver/kernel/drivers/android/binder_linux.ko
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -50,6 +51,7 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
+		BINDER_MODULE=$(echo "$dir"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -57,6 +59,8 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config") || return 1
 		KERNEL=$dir/bzImage
 		KDIR=$dir/out
+		# Binder and binderfs are built in (debug.config)
+		BINDER_MODULE=
 		LANE_MEM=1G
 		# KASAN and lockdep: the same tests take four to eight times as long
 		LANE_TIMEOUT=2700
@@ -102,7 +106,7 @@ main() {
 		fi
 		# (not tee /dev/stderr: reopening it truncates a log file it points to)
 		rc=0
-		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test | tee "$ROOT/build/qemu/$lane/output.txt" ||
 			rc=${PIPESTATUS[0]}
