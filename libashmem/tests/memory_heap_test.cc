@@ -32,8 +32,8 @@ TEST_P(MemoryHeapTest, BlocksShareTheHeapsOneMapping) {
 TEST_P(MemoryHeapTest, BlockOutsideTheHeapIsEinval) {
   Result<std::shared_ptr<MemoryHeap>> heap = MemoryHeap::Create("heap", 8192, backend());
   ASSERT_TRUE(heap.ok());
-  const std::pair<std::size_t, std::size_t> bad[] = {
-      {0, 0}, {0, 8193}, {8192, 1}, {8191, 2}, {SIZE_MAX, 2}, {1, SIZE_MAX}};
+  const std::pair<std::size_t, std::size_t> bad[] = {{0, 0},    {0, 8193},     {8192, 1},
+                                                     {8191, 2}, {SIZE_MAX, 2}, {1, SIZE_MAX}};
   for (auto [offset, size] : bad) {
     EXPECT_EQ(std::errc::invalid_argument, (*heap)->Block(offset, size).error())
         << offset << "+" << size;
