@@ -184,18 +184,19 @@ Result<Parcel> Parcel::FromReceived(std::span<const std::byte> data,
   bool malformed = false;
   std::uint64_t end = 0;
   for (std::uint64_t offset : parcel.offsets_) {
-    if (offset < end || offset > data.size() || data.size() - offset < sizeof(binder_object_header)) {
+    if (offset < end || offset > data.size() ||
+        data.size() - offset < sizeof(binder_object_header)) {
       malformed = true;
       break;
     }
-    binder_object_header header;
+    binder_object_header header = {};
     std::memcpy(&header, data.data() + offset, sizeof(header));
     if (header.type != BINDER_TYPE_FD || data.size() - offset < kFdObjectSize) {
       // Handles and nodes are not part of this transport.
       malformed = true;
       continue;
     }
-    binder_fd_object object;
+    binder_fd_object object = {};
     std::memcpy(&object, data.data() + offset, sizeof(object));
     parcel.fds_.emplace_back(static_cast<int>(object.fd));
     end = offset + kFdObjectSize;
@@ -308,8 +309,7 @@ Result<void> Binder::BecomeContextManager(std::chrono::milliseconds wait) {
 }
 
 Result<void> Binder::SendTransaction(std::uint32_t command, std::uint32_t handle,
-                                     std::uint32_t code, std::uint32_t flags,
-                                     const Parcel& data) {
+                                     std::uint32_t code, std::uint32_t flags, const Parcel& data) {
   binder_transaction_data txn = {};
   txn.target.handle = handle;
   txn.code = code;
@@ -428,12 +428,6 @@ Result<void> Binder::WatchDeath(std::uint32_t handle) {
   Result<Outcome> outcome = Talk({}, Want::kNothing, handle, Clock::now());
   if (!outcome.ok())
     return outcome.error();
-  // The kernel answers a command on a handle it does not know only in its
-  // log; ask whether the reference is there.
-  binder_node_info_for_ref info = {};
-  info.handle = handle;
-  if (handle != kContextManager && ioctl(fd_.get(), BINDER_GET_NODE_INFO_FOR_REF, &info) < 0)
-    return ErrnoError(EPIPE);
   watched_.push_back(handle);
   return {};
 }
@@ -482,10 +476,15 @@ Result<Parcel> Binder::TakeBuffer(std::uintptr_t buffer, std::size_t data_size,
     return Error::kProtocol;
   }
   std::vector<std::uint64_t> object_offsets(offsets_size / sizeof(binder_size_t));
-  if (offsets_size != 0)
-    std::memcpy(object_offsets.data(), reinterpret_cast<const void*>(offsets), offsets_size);
-  return Parcel::FromReceived(
-      {reinterpret_cast<const std::byte*>(buffer), data_size}, object_offsets);
+  // The kernel gives the addresses in its mapping as integers.
+  if (offsets_size != 0) {
+    std::memcpy(object_offsets.data(),
+                reinterpret_cast<const void*>(offsets),  // NOLINT(performance-no-int-to-ptr)
+                offsets_size);
+  }
+  const auto* data =
+      reinterpret_cast<const std::byte*>(buffer);  // NOLINT(performance-no-int-to-ptr)
+  return Parcel::FromReceived({data, data_size}, object_offsets);
 }
 
 void Binder::AppendFreeBuffer(std::uintptr_t buffer) {
@@ -520,7 +519,7 @@ Result<void> Binder::HandleReturns(std::span<const std::byte> returns, Want want
       case BR_INCREFS:
       case BR_ACQUIRE: {
         // A client took a reference to a node of ours (the manager's).
-        binder_ptr_cookie node;
+        binder_ptr_cookie node = {};
         std::memcpy(&node, arg, sizeof(node));
         AppendCommand(&pending_commands_, cmd == BR_INCREFS ? BC_INCREFS_DONE : BC_ACQUIRE_DONE,
                       node);
@@ -536,10 +535,10 @@ Result<void> Binder::HandleReturns(std::span<const std::byte> returns, Want want
         break;
       }
       case BR_REPLY: {
-        binder_transaction_data txn;
+        binder_transaction_data txn = {};
         std::memcpy(&txn, arg, sizeof(txn));
-        Result<Parcel> parcel = TakeBuffer(txn.data.ptr.buffer, txn.data_size,
-                                           txn.data.ptr.offsets, txn.offsets_size);
+        Result<Parcel> parcel =
+            TakeBuffer(txn.data.ptr.buffer, txn.data_size, txn.data.ptr.offsets, txn.offsets_size);
         outcome->replied = true;
         if (!parcel.ok()) {
           outcome->error = parcel.error();
@@ -556,10 +555,10 @@ Result<void> Binder::HandleReturns(std::span<const std::byte> returns, Want want
         break;
       }
       case BR_TRANSACTION: {
-        binder_transaction_data txn;
+        binder_transaction_data txn = {};
         std::memcpy(&txn, arg, sizeof(txn));
-        Result<Parcel> parcel = TakeBuffer(txn.data.ptr.buffer, txn.data_size,
-                                           txn.data.ptr.offsets, txn.offsets_size);
+        Result<Parcel> parcel =
+            TakeBuffer(txn.data.ptr.buffer, txn.data_size, txn.data.ptr.offsets, txn.offsets_size);
         const bool one_way = (txn.flags & TF_ONE_WAY) != 0;
         if (!parcel.ok()) {
           // Malformed: refuse it to a sender that waits, then drop it.

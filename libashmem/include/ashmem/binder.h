@@ -51,7 +51,7 @@ inline constexpr const char* kBinderDevice = "/dev/binder";
 // The size of the receive buffer Binder::Open maps by default, libbinder's
 // (1 MiB less two 4 KiB pages).  A synchronous transaction may use all of
 // the receiver's buffer that is free, a one-way transaction half of it.
-inline constexpr std::size_t kBinderMapSize = (std::size_t{1} << 20) - 2 * 4096;
+inline constexpr std::size_t kBinderMapSize = (std::size_t{1} << 20) - 2 * std::size_t{4096};
 
 // The handle of the device's context manager, in every process.
 inline constexpr std::uint32_t kContextManager = 0;
@@ -194,7 +194,10 @@ class Binder final {
 
   // Asks to be told when the process behind handle dies.  On the context
   // manager's handle this also takes a reference to it, as a client must
-  // before it can watch it.  EPIPE if there is no such handle.
+  // before it can watch it.  The kernel does not answer whether the handle
+  // exists: a handle that does not (no context manager yet, or one that is
+  // already gone) is never reported dead, so watch a peer while it is known
+  // to be alive (for example once it has answered a transaction).
   Result<void> WatchDeath(std::uint32_t handle);
   // Waits up to timeout for the death of a watched handle (ETIMEDOUT);
   // returns at once if it was already seen.  Incoming transactions that
@@ -226,8 +229,8 @@ class Binder final {
   void* map_ = nullptr;
   std::size_t map_size_ = 0;
   std::string device_;
-  bool broken_ = false;         // a reply was abandoned: ENOTCONN from now on
-  bool owes_reply_ = false;     // Receive returned a transaction that awaits Reply
+  bool broken_ = false;                      // a reply was abandoned: ENOTCONN from now on
+  bool owes_reply_ = false;                  // Receive returned a transaction that awaits Reply
   std::vector<std::byte> pending_commands_;  // BC_FREE_BUFFER etc., sent with the next write
   std::deque<Transaction> queued_;           // received while waiting for something else
   std::vector<std::uint32_t> watched_;       // handles with a death notification

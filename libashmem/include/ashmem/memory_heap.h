@@ -55,6 +55,8 @@ class MemoryHeap final : public std::enable_shared_from_this<MemoryHeap> {
 
   MemoryHeap(const MemoryHeap&) = delete;
   MemoryHeap& operator=(const MemoryHeap&) = delete;
+  MemoryHeap(MemoryHeap&&) = delete;
+  MemoryHeap& operator=(MemoryHeap&&) = delete;
   ~MemoryHeap() = default;
 
   const Region& region() const noexcept { return region_; }
