@@ -18,11 +18,14 @@
 #include <cstring>
 
 #include "backend.h"
+#include "wait.h"
 
 namespace ashmem {
 
 using internal::RetryOnEintr;
 using Clock = std::chrono::steady_clock;
+using internal::DeadlineAfter;
+using internal::WaitReadable;
 
 namespace {
 
@@ -47,28 +50,6 @@ template <typename T>
 void AppendCommand(std::vector<std::byte>* out, std::uint32_t command, const T& arg) {
   Append(out, command);
   Append(out, arg);
-}
-
-Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
-  if (timeout > std::chrono::hours(24 * 365))
-    return Clock::time_point::max();
-  return Clock::now() + timeout;
-}
-
-// Waits until fd is readable; false once deadline has passed.
-Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
-    pollfd pfd = {fd, POLLIN, 0};
-    int ret = poll(&pfd, 1, timeout);
-    if (ret > 0)
-      return true;
-    if (ret == 0)
-      return false;
-    if (errno != EINTR)
-      return ErrnoError(errno);
-  }
 }
 
 }  // namespace
@@ -308,8 +289,8 @@ Result<void> Binder::BecomeContextManager(std::chrono::milliseconds wait) {
   }
 }
 
-Result<void> Binder::SendTransaction(std::uint32_t command, std::uint32_t handle,
-                                     std::uint32_t code, std::uint32_t flags, const Parcel& data) {
+void Binder::QueueTransaction(std::uint32_t command, std::uint32_t handle, std::uint32_t code,
+                              std::uint32_t flags, const Parcel& data) {
   binder_transaction_data txn = {};
   txn.target.handle = handle;
   txn.code = code;
@@ -320,7 +301,6 @@ Result<void> Binder::SendTransaction(std::uint32_t command, std::uint32_t handle
   txn.data.ptr.offsets = reinterpret_cast<binder_uintptr_t>(data.offsets_.data());
   static_assert(sizeof(binder_size_t) == sizeof(std::uint64_t));
   AppendCommand(&pending_commands_, command, txn);
-  return {};
 }
 
 Result<Parcel> Binder::Transact(std::uint32_t handle, std::uint32_t code, const Parcel& data,
@@ -328,10 +308,7 @@ Result<Parcel> Binder::Transact(std::uint32_t handle, std::uint32_t code, const 
   if (broken_ || !fd_.valid())
     return ErrnoError(ENOTCONN);
   const Clock::time_point deadline = DeadlineAfter(timeout);
-  if (Result<void> ret = SendTransaction(BC_TRANSACTION, handle, code, TF_ACCEPT_FDS, data);
-      !ret.ok()) {
-    return ret.error();
-  }
+  QueueTransaction(BC_TRANSACTION, handle, code, TF_ACCEPT_FDS, data);
   Result<Outcome> outcome = Talk({}, Want::kReply, handle, deadline);
   if (!outcome.ok()) {
     if (outcome.error() == std::errc::timed_out)
@@ -346,10 +323,14 @@ Result<Parcel> Binder::Transact(std::uint32_t handle, std::uint32_t code, const 
 Result<void> Binder::TransactOneWay(std::uint32_t handle, std::uint32_t code, const Parcel& data) {
   if (broken_ || !fd_.valid())
     return ErrnoError(ENOTCONN);
-  if (Result<void> ret = SendTransaction(BC_TRANSACTION, handle, code, TF_ONE_WAY, data);
-      !ret.ok()) {
-    return ret.error();
-  }
+  return SendUntilComplete(BC_TRANSACTION, handle, code, TF_ONE_WAY, data);
+}
+
+Result<void> Binder::SendUntilComplete(std::uint32_t command, std::uint32_t handle,
+                                       std::uint32_t code, std::uint32_t flags,
+                                       const Parcel& data) {
+  QueueTransaction(command, handle, code, flags, data);
+  // The kernel answers at once: BR_TRANSACTION_COMPLETE or the failure.
   Result<Outcome> outcome =
       Talk({}, Want::kTransactionComplete, handle, DeadlineAfter(std::chrono::seconds(10)));
   if (!outcome.ok())
@@ -381,34 +362,16 @@ Result<void> Binder::Reply(const Parcel& reply) {
   if (!owes_reply_)
     return ErrnoError(EINVAL);
   owes_reply_ = false;
-  if (Result<void> ret = SendTransaction(BC_REPLY, 0, 0, 0, reply); !ret.ok())
-    return ret.error();
-  Result<Outcome> outcome =
-      Talk({}, Want::kTransactionComplete, 0, DeadlineAfter(std::chrono::seconds(10)));
-  if (!outcome.ok())
-    return outcome.error();
-  if (outcome->error)
-    return outcome->error;
-  return {};
+  return SendUntilComplete(BC_REPLY, 0, 0, 0, reply);
 }
 
 Result<void> Binder::ReplyError(int error) {
-  if (error <= 0)
-    return ErrnoError(EINVAL);
-  Parcel status;
-  status.WriteInt32(-error);
-  if (!owes_reply_)
+  if (error <= 0 || !owes_reply_)
     return ErrnoError(EINVAL);
   owes_reply_ = false;
-  if (Result<void> ret = SendTransaction(BC_REPLY, 0, 0, TF_STATUS_CODE, status); !ret.ok())
-    return ret.error();
-  Result<Outcome> outcome =
-      Talk({}, Want::kTransactionComplete, 0, DeadlineAfter(std::chrono::seconds(10)));
-  if (!outcome.ok())
-    return outcome.error();
-  if (outcome->error)
-    return outcome->error;
-  return {};
+  Parcel status;
+  status.WriteInt32(-error);
+  return SendUntilComplete(BC_REPLY, 0, 0, TF_STATUS_CODE, status);
 }
 
 Result<void> Binder::WatchDeath(std::uint32_t handle) {

@@ -38,11 +38,15 @@
 #include <ashmem/fd_passing.h>
 
 #include "backend.h"
+#include "wait.h"
 
 namespace ashmem {
 namespace {
 
+using internal::DeadlineAfter;
 using internal::RetryOnEintr;
+using internal::WaitFor;
+using internal::WaitReadable;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint32_t kRequestMagic = 0x51525341;  // "ASRQ"
@@ -91,27 +95,6 @@ int ConnectTo(int fd, const sockaddr_un& addr) {
   return ret < 0 ? errno : 0;
 }
 
-// Waits until fd has events (or an error or hang-up to report); false on
-// timeout.
-Result<bool> WaitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
-    pollfd pfd = {fd, events, 0};
-    int ret = poll(&pfd, 1, timeout);
-    if (ret > 0)
-      return true;
-    if (ret == 0)
-      return false;
-    if (errno != EINTR)
-      return ErrnoError(errno);
-  }
-}
-
-Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
-  return WaitFor(fd, POLLIN, deadline);
-}
-
 // Sends one message on a non-blocking socket, waiting for room until
 // deadline (ETIMEDOUT then).
 Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
@@ -126,12 +109,6 @@ Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
     if (!*ready)
       return ErrnoError(ETIMEDOUT);
   }
-}
-
-Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
-  if (timeout > std::chrono::hours(24 * 365))
-    return Clock::time_point::max();
-  return Clock::now() + timeout;
 }
 
 }  // namespace

@@ -222,8 +222,13 @@ class Binder final {
                             std::size_t offsets_size);
   void AppendFreeBuffer(std::uintptr_t buffer);
   std::error_code ExtendedError(std::error_code fallback);
-  Result<void> SendTransaction(std::uint32_t command, std::uint32_t handle, std::uint32_t code,
-                               std::uint32_t flags, const Parcel& data);
+  // Queues a BC_TRANSACTION or BC_REPLY of data; it borrows data's memory
+  // until the next Talk has written it.
+  void QueueTransaction(std::uint32_t command, std::uint32_t handle, std::uint32_t code,
+                        std::uint32_t flags, const Parcel& data);
+  // Sends it and waits for the kernel to take it (BR_TRANSACTION_COMPLETE).
+  Result<void> SendUntilComplete(std::uint32_t command, std::uint32_t handle, std::uint32_t code,
+                                 std::uint32_t flags, const Parcel& data);
 
   UniqueFd fd_;
   void* map_ = nullptr;
