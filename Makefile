@@ -46,7 +46,8 @@ help:
 	@echo "make test     deps, build, then run every test (host and QEMU guest)"
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
-	@echo "make bench    benchmarks on the host (memfd): build/bench/results.csv,"
+	@echo "make bench    benchmarks on the host (memfd) and, in the guest, the Binder"
+	@echo "              handover beside the Unix socket: build/bench/results.csv,"
 	@echo "              a table of each figure beside its goal, PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; clang-format/tidy"
 	@echo "make install  install libashmem (PREFIX=/usr/local DESTDIR=)"
@@ -118,7 +119,8 @@ else
 	qemu/run-tests.sh -m run
 endif
 
-# Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
+# Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows
+# (handover_bench, which needs Binder, prints them in the guest);
 # bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into
 # results.csv, prints them beside bench/goals.txt and plots them.
 BENCH_OUT := $(BUILD)/bench
@@ -129,6 +131,12 @@ bench:
 	@cmake -S bench -B $(BENCH_OUT)/obj -G "$(LIBASHMEM_GENERATOR)" --log-level=WARNING \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON
 	@cmake --build $(BENCH_OUT)/obj -j $(LIBASHMEM_JOBS)
+	@# handover_bench needs /dev/binder: it runs in the guest, its rows in rows.d
+	@$(MAKE) accel module
+	@rm -rf $(BENCH_OUT)/guest $(BENCH_OUT)/rows.d && mkdir -p $(BENCH_OUT)/guest $(BENCH_OUT)/rows.d
+	@strip -o $(BENCH_OUT)/guest/handover_bench $(BENCH_OUT)/obj/handover_bench
+	@BENCH=$(BENCH_OUT)/guest BENCH_ROWS=$(BENCH_OUT)/rows.d/guest.csv BUILD=$(BENCH_OUT)/qemu \
+		qemu/run-tests.sh -m bench
 	@ASHMEM_BACKEND=memfd bench/run.sh $(BENCH_OUT) $(BENCH_PROGRAMS)
 
 # The rule gives /dev/ashmem mode 0666 and runs its helper, which makes the

@@ -20,7 +20,9 @@ cgroup's that a test announced (qemu/judge.awk).  The last line printed is
 started at all (ACCEL=kvm without a working KVM), 1 otherwise.
 
 options:
-  -m MODE   test (default): run every test program; run: run the demo
+  -m MODE   test (default): run every test program; run: run the demo;
+            bench: run the programs in BENCH and write the "name,value,unit"
+            rows they print to BENCH_ROWS
   -h        this text
 
 settings (environment):
@@ -34,6 +36,8 @@ settings (environment):
   SELFTESTS kselftest binaries (+ m32/)       (default: build/selftests/ashmem)
   LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
   EXAMPLES  demo programs                     (default: build/guest/examples)
+  BENCH     guest benchmark programs (bench mode) (default: build/bench/guest)
+  BENCH_ROWS where bench mode writes their rows   (default: \$BUILD/bench-rows.csv)
   MEM       guest memory                      (default: 512M)
   SMP       guest CPUs                        (default: 2)
   TIMEOUT   seconds before the guest is killed (default: 1500 test, 300 run)
@@ -58,6 +62,8 @@ BINDER_MODULE=${BINDER_MODULE-unset}
 SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
 LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
 EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
+BENCH=${BENCH:-$ROOT/build/bench/guest}
+BENCH_ROWS=${BENCH_ROWS:-}
 MEM=${MEM:-512M}
 SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-}
@@ -94,7 +100,7 @@ parse_args() {
 	done
 	case "$MODE" in
 	test) TIMEOUT=${TIMEOUT:-1500} ;;
-	run) TIMEOUT=${TIMEOUT:-300} ;;
+	run | bench) TIMEOUT=${TIMEOUT:-300} ;;
 	*) die "unknown mode '$MODE'" ;;
 	esac
 	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
@@ -140,6 +146,9 @@ build_initramfs() {
 		copy_dir "$LIBTESTS" "$root/libashmem"
 	fi
 	copy_dir "$EXAMPLES" "$root/examples"
+	if [ "$MODE" = bench ]; then
+		copy_dir "$BENCH" "$root/bench"
+	fi
 	if [ -x "$ROOT/build/guest/ashmem-demo" ]; then
 		cp "$ROOT/build/guest/ashmem-demo" "$root/bin/"
 	fi
@@ -160,7 +169,7 @@ build_initramfs() {
 # log dump stays in the log file (the verdict quotes any bad line from it);
 # the demo shows only its own story.
 show_console() {
-	if [ "$MODE" = run ]; then
+	if [ "$MODE" != test ]; then
 		grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] |^ashmem-' || true
 	else
 		awk '/^ashmem-dmesg: begin/ { skip = 1; print "(kernel log: see the log file)" }
@@ -202,12 +211,19 @@ main() {
 	mkdir -p "$BUILD"
 	build_initramfs
 	run_guest
-	if [ "$MODE" = run ]; then
+	if [ "$MODE" != test ]; then
 		local verdict
-		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the demo failed (log: $LOG)"
+		grep -q '^ashmem-guest: done status=0$' "$LOG" || die "the $MODE run failed (log: $LOG)"
 		if ! verdict=$(judge); then
 			echo "$verdict" | grep '^run-tests: FAIL' >&2
-			die "the demo run was not clean"
+			die "the $MODE run was not clean"
+		fi
+		if [ "$MODE" = bench ]; then
+			# the rows the programs printed, from inside their markers
+			awk '/^ashmem-run: begin bench / { on = 1; next }
+			     /^ashmem-run: end bench / { on = 0 }
+			     on && /^[A-Za-z0-9_]+,[^,]+,[^,]+\r?$/ { sub(/\r$/, ""); print }' \
+				"$LOG" >"${BENCH_ROWS:-$BUILD/bench-rows.csv}"
 		fi
 		return 0
 	fi
