@@ -419,17 +419,24 @@ TEST_F(BinderTest, DeathOfTheManagerIsNotified) {
 
 // ---- regions over Binder ----------------------------------------------------
 
+// The region in the first fd object of the next transaction b receives.
+Result<Region> ReceiveRegion(Binder& b, bool* one_way = nullptr) {
+  Result<Transaction> txn = b.Receive(seconds(10));
+  if (!txn.ok())
+    return txn.error();
+  if (one_way != nullptr)
+    *one_way = txn->one_way;
+  Result<UniqueFd> fd = txn->data.ReadFd();
+  if (!fd.ok())
+    return fd.error();
+  return Region::Adopt(std::move(fd).value());
+}
+
 // The service maps the region it is sent, checks the client's pattern,
 // writes its own, and answers what it found.
 TEST_F(BinderTest, SharedAreaWritesAreSeenBothWays) {
   StartService([](Binder& b) {
-    Result<Transaction> txn = b.Receive(seconds(10));
-    if (!txn.ok())
-      return 1;
-    Result<UniqueFd> fd = txn->data.ReadFd();
-    if (!fd.ok())
-      return 2;
-    Result<Region> region = Region::Adopt(std::move(fd).value());
+    Result<Region> region = ReceiveRegion(b);
     if (!region.ok() || region->backend() != Backend::kAshmem)
       return 3;
     Result<Mapping> m = region->Map(PROT_READ | PROT_WRITE);
@@ -453,13 +460,7 @@ TEST_F(BinderTest, SharedAreaWritesAreSeenBothWays) {
 
 TEST_F(BinderTest, MaskNarrowedByTheReceiverHoldsForTheSender) {
   StartService([](Binder& b) {
-    Result<Transaction> txn = b.Receive(seconds(10));
-    if (!txn.ok())
-      return 1;
-    Result<UniqueFd> fd = txn->data.ReadFd();
-    if (!fd.ok())
-      return 2;
-    Result<Region> region = Region::Adopt(std::move(fd).value());
+    Result<Region> region = ReceiveRegion(b);
     if (!region.ok() || !region->RestrictProt(PROT_READ).ok())
       return 3;
     return b.Reply(Parcel()).ok() ? 0 : 4;
@@ -528,13 +529,7 @@ TEST_F(BinderTest, PinStateAndPurgeAreSharedOverBinder) {
   const std::size_t len = 2 * PageSize();
   StartService([len](Binder& b) {
     // First: unpin what the client sent, and keep the region.
-    Result<Transaction> txn = b.Receive(seconds(10));
-    if (!txn.ok())
-      return 1;
-    Result<UniqueFd> fd = txn->data.ReadFd();
-    if (!fd.ok())
-      return 2;
-    Result<Region> region = Region::Adopt(std::move(fd).value());
+    Result<Region> region = ReceiveRegion(b);
     if (!region.ok())
       return 3;
     Result<Mapping> m = region->Map(PROT_READ);
@@ -544,8 +539,7 @@ TEST_F(BinderTest, PinStateAndPurgeAreSharedOverBinder) {
       return 5;
     // Second, after the client purged: pinning reports the loss, and the
     // memory reads as zeros here too.
-    txn = b.Receive(seconds(10));
-    if (!txn.ok())
+    if (!b.Receive(seconds(10)).ok())
       return 6;
     Result<PinState> state = region->Pin();
     Parcel reply;
@@ -584,13 +578,10 @@ TEST_F(BinderTest, ModuleRefusesUnloadWhileATransactionHoldsItsFd) {
     // Reads the transaction only when told: until then the kernel's
     // transaction is the only holder of the region.
     Await(go.read);
-    Result<Transaction> txn = b.Receive(seconds(10));
-    if (!txn.ok() || !txn->one_way)
+    bool one_way = false;
+    Result<Region> region = ReceiveRegion(b, &one_way);
+    if (!one_way)
       return 1;
-    Result<UniqueFd> fd = txn->data.ReadFd();
-    if (!fd.ok())
-      return 2;
-    Result<Region> region = Region::Adopt(std::move(fd).value());
     if (!region.ok())
       return 3;
     Result<ReadOnlyMapping> m = region->MapReadOnly();
