@@ -183,10 +183,13 @@ class Binder final {
   // (see IsDead).
   Result<Transaction> Receive(std::chrono::milliseconds timeout);
 
-  // Answers the last synchronous transaction Receive returned.  EPIPE if
-  // the kernel reports that the sender died (it may also die after the
-  // reply was queued: that is not reported); EMSGSIZE as for Transact;
-  // EINVAL if there is no transaction to answer.
+  // Answers the last synchronous transaction Receive returned; the reply's
+  // fds are borrowed until it returns.  The kernel does not tell a replier
+  // whether the sender still waits, nor whether the reply reached it: a
+  // reply to a sender that died is dropped with its fds, and one the kernel
+  // refuses fails the sender's Transact instead (EMSGSIZE if it does not fit
+  // in the sender's buffer); Reply succeeds in both cases.  EINVAL if there
+  // is no transaction to answer (none, a one-way one, or answered already).
   Result<void> Reply(const Parcel& reply);
   // Answers it with a status instead of data: the client's Transact fails
   // with ErrnoError(error).  error must be a positive errno value.
