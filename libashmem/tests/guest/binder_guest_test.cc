@@ -310,6 +310,28 @@ TEST_F(BinderTest, TooLargeTransactionFailsWithEmsgsize) {
   EXPECT_EQ(0, ServiceExit());
 }
 
+TEST_F(BinderTest, TooLargeReplyFailsTheSendersCallNotTheReply) {
+  StartService([](Binder& b) {
+    Result<Transaction> txn = b.Receive(seconds(10));
+    if (!txn.ok())
+      return 1;
+    Parcel big;
+    big.WriteBytes(std::vector<std::byte>(64 * 1024));
+    // The kernel refuses it to the sender; the replier is not told.
+    if (!b.Reply(big).ok())
+      return 2;
+    txn = b.Receive(seconds(10));
+    return txn.ok() && txn->code == kQuit && b.Reply(Parcel()).ok() ? 0 : 3;
+  });
+  Result<Binder> small = Binder::Open(kBinderDevice, 16 * 1024);
+  ASSERT_TRUE(small.ok()) << small.error().message();
+  Result<Parcel> reply = small->Transact(kContextManager, kEcho, Parcel());
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(std::errc::message_size, reply.error());
+  ASSERT_TRUE(client().Transact(kContextManager, kQuit, Parcel()).ok());
+  EXPECT_EQ(0, ServiceExit());
+}
+
 TEST_F(BinderTest, ReplyThatDoesNotParseIsAProtocolError) {
   StartService([](Binder& b) {
     Result<Transaction> txn = b.Receive(seconds(10));
