@@ -49,7 +49,7 @@ help:
 	@echo "make run      boot the guest and run the two-process demo"
 	@echo "              (BACKEND=memfd: the same demo on the host, no module)"
 	@echo "make shell    an interactive shell in the guest (KERNEL=debian|debug|rt|6.12)"
-	@echo "make bench    benchmarks on the host (memfd) and in the guest (ashmem):"
+	@echo "make bench    benchmarks on the host (memfd) and in the guest (ashmem, Binder):"
 	@echo "              build/bench/results.csv, a table of each figure beside its goal,"
 	@echo "              PNG plots (not in make test)"
 	@echo "make lint     checkpatch --strict, kernel-doc, W=1 build; W=1 + sparse for"
@@ -143,7 +143,8 @@ shell: deps
 	$(MAKE) accel selftests $(LIBASHMEM_GUEST)
 	qemu/lanes.sh --shell $(or $(KERNEL),debian)
 
-# Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows;
+# Benchmarks: each program in BENCH_PROGRAMS prints "name,value,unit" rows
+# (the guest programs, handover_bench among them, are run by bench/guest.sh);
 # bench/run.sh collects them (and any in $(BENCH_OUT)/rows.d/*.csv) into
 # results.csv, prints them beside bench/goals.txt and plots them.
 # bench/guest.sh first runs the driver's benchmarks and channel_bench in the

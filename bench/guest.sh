@@ -40,7 +40,7 @@ stage() {
 	local obj=$1 dir=$2 program
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	for program in pin_bench area_bench channel_bench_static; do
+	for program in pin_bench area_bench channel_bench_static handover_bench; do
 		[ -x "$obj/$program" ] || die "no $obj/$program (build bench/ first)"
 		strip -o "$dir/${program%_static}" "$obj/$program"
 		# the guest has no dynamic loader

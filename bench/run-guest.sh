@@ -5,7 +5,8 @@
 # (qemu/run-tests.sh -m bench) with the programs beside it in /bench.
 # ASHMEM_BENCH (from the kernel command line) picks the set:
 #   latency   one vCPU: pin_bench growth latency, area_bench
-#   scaling   two vCPUs: pin_bench scaling, channel_bench on /dev/ashmem
+#   scaling   two vCPUs: pin_bench scaling, channel_bench on /dev/ashmem,
+#             handover_bench (a region handed over Binder and a Unix socket)
 # Each program's rows ("name,value,unit") are printed at the end, each
 # line prefixed "ashmem-row: " so that the host finds them in the serial
 # log whatever else the console shows; channel_bench's names get a
@@ -48,6 +49,7 @@ scaling)
 		export ASHMEM_BACKEND=ashmem CHANNEL_BENCH_MIB=16 CHANNEL_BENCH_TRIALS=5
 		bench channel_bench guest_ "$dir/channel_bench"
 	fi
+	bench handover_bench "" "$dir/handover_bench"
 	;;
 *)
 	echo "ashmem-bench: unknown set '$set'"

@@ -9,7 +9,8 @@
 #   libashmem-test-host  run every GoogleTest program on the host (memfd;
 #                        tests that need /dev/ashmem skip), again under
 #                        ASan+UBSan, then check an installed tree
-#   libashmem-guest      static test and demo programs for the QEMU guest, in
+#   libashmem-guest      static test and demo programs for the QEMU guest (with
+#                        tests/guest/, the Binder tests the host cannot run), in
 #                        build/guest/libashmem and build/guest/examples, and
 #                        build/guest/ashmemctl (the guest's /bin/ashmemctl)
 #   libashmem-install    install to $(DESTDIR)$(PREFIX)
@@ -37,6 +38,7 @@ LIBASHMEM_CONFIGURE = $(LIBASHMEM_CMAKE) -S $(LIBASHMEM_SRC) -G "$(LIBASHMEM_GEN
 
 LIBASHMEM_FORMAT_FILES = $(wildcard $(LIBASHMEM_SRC)/src/*.cc $(LIBASHMEM_SRC)/src/*.h \
 	$(LIBASHMEM_SRC)/include/*/*.h $(LIBASHMEM_SRC)/tests/*.cc $(LIBASHMEM_SRC)/tests/*.h \
+	$(LIBASHMEM_SRC)/tests/guest/*.cc \
 	$(LIBASHMEM_SRC)/tests/dropin/*.[ch] $(LIBASHMEM_SRC)/tests/consumer/*.cc \
 	$(LIBASHMEM_SRC)/tests/consumer-c/*.c \
 	examples/*.cc examples/*.h bench/*.cc tools/ashmemctl/*.cc tools/ashmemctl/*.h)
@@ -69,16 +71,18 @@ libashmem-guest: libashmem
 	@echo "  GUEST   $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX)"
 	@rm -rf $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX)
 	@mkdir -p $(LIBASHMEM_GUEST_DIR) $(LIBASHMEM_GUEST_EX)
-	@for t in $(LIBASHMEM_BUILD)/tests/*_test; do \
+	@for t in $(LIBASHMEM_BUILD)/tests/*_test $(LIBASHMEM_BUILD)/tests/guest/*_test; do \
 		$(LIBASHMEM_STRIP) -o $(LIBASHMEM_GUEST_DIR)/$${t##*/} $$t || exit 1; \
 	done
-	@for p in ashmem-demo-service ashmem-demo-client; do \
+	@for p in ashmem-demo-service ashmem-demo-client ashmem-binder-memory-file \
+		ashmem-binder-memory-service ashmem-binder-buffer-service ashmem-binder-channel; do \
 		$(LIBASHMEM_STRIP) -o $(LIBASHMEM_GUEST_EX)/$$p $(LIBASHMEM_BUILD)/examples/$$p || exit 1; \
 	done
 	@install -m 755 examples/run-demo.sh $(LIBASHMEM_GUEST_EX)/run-demo.sh
 	@$(LIBASHMEM_STRIP) -o build/guest/ashmemctl $(LIBASHMEM_BUILD)/tools/ashmemctl/ashmemctl
 	@# The guest has no dynamic loader: refuse to ship anything that needs one.
-	@for f in $(LIBASHMEM_GUEST_DIR)/* $(LIBASHMEM_GUEST_EX)/ashmem-demo-* build/guest/ashmemctl; do \
+	@for f in $(LIBASHMEM_GUEST_DIR)/* $(LIBASHMEM_GUEST_EX)/ashmem-demo-* \
+		$(LIBASHMEM_GUEST_EX)/ashmem-binder-* build/guest/ashmemctl; do \
 		if readelf -l $$f | grep -q 'Requesting program interpreter'; then \
 			echo "libashmem-guest: $$f is not static" >&2; exit 1; \
 		fi; \
@@ -94,6 +98,7 @@ libashmem-lint: libashmem
 	clang-format --dry-run --Werror $(LIBASHMEM_FORMAT_FILES)
 	clang-tidy -p $(LIBASHMEM_BUILD) --quiet --warnings-as-errors='*' \
 		$(wildcard $(LIBASHMEM_SRC)/src/*.cc) examples/demo_service.cc examples/demo_client.cc \
+		$(wildcard examples/binder_*.cc) \
 		$(filter-out %_test.cc,$(wildcard tools/ashmemctl/*.cc))
 
 libashmem-clean:

@@ -124,7 +124,7 @@ cached() {
 
 # unpack VERSION DEST: download and unpack image and headers into DEST.
 unpack() {
-	local ver=$1 dest=$2 deb root release=$1-$FLAVOUR image kbuild=
+	local ver=$1 dest=$2 deb root release=$1-$FLAVOUR image kbuild= modules
 	image=$(image_package "$ver")
 	WORK=$(mktemp -d "$CACHE/.fetch.XXXXXX")
 	# a foreign architecture's kbuild programs cannot run here: its
@@ -134,8 +134,11 @@ unpack() {
 		kbuild=linux-kbuild-$ver
 		apt-cache "${APT_OPTS[@]}" show "$kbuild" >/dev/null 2>&1 || kbuild=linux-kbuild-${ver%.*}
 	fi
+	# 7.x ships the modules (binder_linux.ko among them) apart from the image
+	modules=linux-modules-$release
+	apt-cache "${APT_OPTS[@]}" show "$modules" >/dev/null 2>&1 || modules=
 	(cd "$WORK" && apt-get "${APT_OPTS[@]}" -qq download \
-		"$image" "linux-headers-$release" "linux-headers-$ver-common" $kbuild) >&2 ||
+		"$image" "linux-headers-$release" "linux-headers-$ver-common" $kbuild $modules) >&2 ||
 		die "could not download the packages of $release from $SUITE"
 	root=$WORK/root
 	mkdir -p "$root"

@@ -79,6 +79,7 @@ lane_kernel() {
 			return 1
 		KERNEL=/boot/vmlinuz-$kver
 		KDIR=/lib/modules/$kver/build
+		BINDER_MODULE=/lib/modules/$kver/kernel/drivers/android/binder_linux.ko
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -87,6 +88,7 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
+		BINDER_MODULE=$(echo "$dir"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -102,6 +104,8 @@ lane_kernel() {
 		# (its kbuild also lacks scripts/checker-valid.sh, so C=1 warns
 		# that sparse is unavailable even where it would work)
 		LANE_NO_SPARSE="Debian's sparse (0.6.4) cannot parse 7.x headers (__typeof_unqual__)"
+		# 7.x keeps modules in linux-modules-*, unpacked beside the image
+		BINDER_MODULE=$(echo "$dir"/root/usr/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
 		LANE_ENV=(GUEST_ENV="${GUEST_ENV:+$GUEST_ENV }$SHORT_BUDGET")
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
@@ -113,6 +117,7 @@ lane_kernel() {
 			PACKAGES="$(echo $XROOT_PACKAGES)" "$ROOT/qemu/build-root.sh" make) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
+		BINDER_MODULE=$(echo "$dir"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
 		LANE_RUN=("$ROOT/qemu/build-root.sh" run "$xroot")
 		LANE_BIND=$dir:$ROOT
 		LANE_MAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
@@ -129,6 +134,8 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/build-kernel.sh" "$ROOT/qemu/kernels/debug.config") || return 1
 		KERNEL=$dir/bzImage
 		KDIR=$dir/out
+		# Binder and binderfs are built in (debug.config)
+		BINDER_MODULE=
 		LANE_MEM=1G
 		# KASAN and lockdep: the same tests take four to eight times as long
 		LANE_TIMEOUT=2700
@@ -198,10 +205,11 @@ lane_userland() {
 			-DASHMEM_STATIC_EXECUTABLES=ON >/dev/null &&
 		cmake --build "$out/libashmem" -j 2 >/dev/null &&
 		rm -rf "$out/guest" && mkdir -p "$out/guest/libashmem" "$out/guest/examples" &&
-		for t in "$out"/libashmem/tests/*_test; do
+		for t in "$out"/libashmem/tests/*_test "$out"/libashmem/tests/guest/*_test; do
 			aarch64-linux-gnu-strip -o "$out/guest/libashmem/${t##*/}" "$t" || exit 1
 		done &&
-		for p in ashmem-demo-service ashmem-demo-client; do
+		for p in ashmem-demo-service ashmem-demo-client ashmem-binder-memory-file \
+			ashmem-binder-memory-service ashmem-binder-buffer-service ashmem-binder-channel; do
 			aarch64-linux-gnu-strip -o "$out/guest/examples/$p" "$out/libashmem/examples/$p" || exit 1
 		done &&
 		install -m 755 examples/run-demo.sh "$out/guest/examples/" &&
@@ -269,13 +277,13 @@ run_lane() {
 	# (not tee /dev/stderr: reopening it truncates a log file it points to)
 	if [ "$2" = tee ]; then
 		env "${LANE_ENV[@]}" \
-			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
 			BUILD=$dir LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test | tee "$dir/output.txt" ||
 			rc=${PIPESTATUS[0]}
 	else
 		env "${LANE_ENV[@]}" \
-			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
+			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
 			BUILD=$dir LANE=$lane \
 			"$ROOT/qemu/run-tests.sh" -m test >"$dir/output.txt" 2>&1 || rc=$?
 		cat "$dir/output.txt"
@@ -293,7 +301,7 @@ main() {
 		if ! lane_kernel "$lane" || ! lane_module "$lane"; then
 			die "$lane: no kernel or no module for it"
 		fi
-		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE='' MEM=${MEM:-$LANE_MEM} \
+		KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE='' BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} \
 			BUILD=$ROOT/build/qemu/$lane LANE=$lane exec "$ROOT/qemu/run-tests.sh" -m shell
 	fi
 	if [ "${1:-}" = -d ]; then

@@ -30,6 +30,9 @@ settings (environment):
   KERNEL    kernel image                      (default: /boot/vmlinuz-\$KVER)
   MODULE    module to load                    (default: driver/ashmem_linux.ko)
   KUNIT_MODULE  KUnit test module, loaded once after MODULE (default: none)
+  BINDER_MODULE binder_linux.ko (or .ko.xz) for libashmem's Binder tests
+                (default: the one of /lib/modules/\$KVER if any; empty:
+                none, for a kernel with Binder built in)
   SELFTESTS kselftest binaries (+ m32/)       (default: build/selftests/ashmem)
   LIBTESTS  libashmem gtest binaries          (default: build/guest/libashmem)
   EXAMPLES  demo programs                     (default: build/guest/examples)
@@ -59,6 +62,7 @@ KVER=${KVER:-}
 KERNEL=${KERNEL:-}
 MODULE=${MODULE:-$ROOT/driver/ashmem_linux.ko}
 KUNIT_MODULE=${KUNIT_MODULE:-}
+BINDER_MODULE=${BINDER_MODULE-unset}
 SELFTESTS=${SELFTESTS:-$ROOT/build/selftests/ashmem}
 LIBTESTS=${LIBTESTS:-$ROOT/build/guest/libashmem}
 EXAMPLES=${EXAMPLES:-$ROOT/build/guest/examples}
@@ -110,6 +114,11 @@ parse_args() {
 	esac
 	[ -n "$KVER" ] || KVER=$("$ROOT/qemu/kver.sh")
 	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+	if [ "$BINDER_MODULE" = unset ]; then
+		BINDER_MODULE=/lib/modules/$KVER/kernel/drivers/android/binder_linux.ko
+		[ -r "$BINDER_MODULE" ] || BINDER_MODULE=
+	fi
+	[ -z "$BINDER_MODULE" ] || [ -r "$BINDER_MODULE" ] || die "no module $BINDER_MODULE"
 	[ -r "$KERNEL" ] || die "no kernel image $KERNEL (run 'make deps')"
 	[ -r "$MODULE" ] || die "no module $MODULE (run 'make')"
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX missing (run 'make deps')"
@@ -133,6 +142,11 @@ build_initramfs() {
 	cp "$ROOT/qemu/init" "$root/init"
 	chmod 755 "$root/init"
 	cp "$MODULE" "$root/lib/modules/ashmem_linux.ko"
+	# /init loads it (with devices=binder) before the tests and the demo
+	case "$BINDER_MODULE" in
+	*.xz) xz -dc "$BINDER_MODULE" >"$root/lib/modules/binder_linux.ko" ;;
+	?*) cp "$BINDER_MODULE" "$root/lib/modules/binder_linux.ko" ;;
+	esac
 	if [ -n "$KUNIT_MODULE" ] && [ "$MODE" = test ]; then
 		cp "$KUNIT_MODULE" "$root/lib/modules/ashmem_linux_kunit.ko"
 	fi
@@ -165,7 +179,7 @@ build_initramfs() {
 # log dump stays in the log file (the verdict quotes any bad line from it);
 # the demo shows only its own story.
 show_console() {
-	if [ "$MODE" = run ]; then
+	if [ "$MODE" != test ]; then
 		grep --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] |^ashmem-' || true
 	else
 		awk '/^ashmem-dmesg: begin/ { skip = 1; print "(kernel log: see the log file)" }

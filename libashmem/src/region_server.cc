@@ -9,6 +9,13 @@
 //
 // A client may ask any number of times on one connection; the server ends
 // the session when the client hangs up.
+//
+// Over Binder the server is the context manager and a request is one
+// transaction to handle 0:
+//
+//   code kGetRegionCode; data: access (u32: 0 read-only, 1 read-write),
+//             name (Parcel string, 1 to 255 bytes)
+//   reply:    size (u64), the region's fd object; or a status (-errno)
 #include <ashmem/region_server.h>
 
 #include <fcntl.h>
@@ -31,16 +38,21 @@
 #include <ashmem/fd_passing.h>
 
 #include "backend.h"
+#include "wait.h"
 
 namespace ashmem {
 namespace {
 
+using internal::DeadlineAfter;
 using internal::RetryOnEintr;
+using internal::WaitFor;
+using internal::WaitReadable;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint32_t kRequestMagic = 0x51525341;  // "ASRQ"
 constexpr std::uint32_t kReplyMagic = 0x50525341;    // "ASRP"
 constexpr std::uint16_t kProtocolVersion = 1;
+constexpr std::uint32_t kGetRegionCode = 0x41524731;  // "1GRA": get region, version 1
 
 struct Request {
   std::uint32_t magic;
@@ -83,27 +95,6 @@ int ConnectTo(int fd, const sockaddr_un& addr) {
   return ret < 0 ? errno : 0;
 }
 
-// Waits until fd has events (or an error or hang-up to report); false on
-// timeout.
-Result<bool> WaitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    int timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1 << 30));
-    pollfd pfd = {fd, events, 0};
-    int ret = poll(&pfd, 1, timeout);
-    if (ret > 0)
-      return true;
-    if (ret == 0)
-      return false;
-    if (errno != EINTR)
-      return ErrnoError(errno);
-  }
-}
-
-Result<bool> WaitReadable(int fd, Clock::time_point deadline) {
-  return WaitFor(fd, POLLIN, deadline);
-}
-
 // Sends one message on a non-blocking socket, waiting for room until
 // deadline (ETIMEDOUT then).
 Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
@@ -118,12 +109,6 @@ Result<std::size_t> SendBefore(int socket, std::span<const std::byte> payload,
     if (!*ready)
       return ErrnoError(ETIMEDOUT);
   }
-}
-
-Clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
-  if (timeout > std::chrono::hours(24 * 365))
-    return Clock::time_point::max();
-  return Clock::now() + timeout;
 }
 
 }  // namespace
@@ -146,7 +131,8 @@ RegionServer::RegionServer(RegionServer&& other) noexcept
       base_(std::exchange(other.base_, {})),
       socket_dev_(std::exchange(other.socket_dev_, 0)),
       socket_ino_(std::exchange(other.socket_ino_, 0)),
-      regions_(std::move(other.regions_)) {}
+      regions_(std::move(other.regions_)),
+      binder_(std::move(other.binder_)) {}
 
 RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
   if (this != &other) {
@@ -158,6 +144,7 @@ RegionServer& RegionServer::operator=(RegionServer&& other) noexcept {
     socket_dev_ = std::exchange(other.socket_dev_, 0);
     socket_ino_ = std::exchange(other.socket_ino_, 0);
     regions_ = std::move(other.regions_);
+    binder_ = std::move(other.binder_);
   }
   return *this;
 }
@@ -246,6 +233,17 @@ Result<RegionServer> RegionServer::Listen(std::string path) {
                       static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
 }
 
+Result<RegionServer> RegionServer::ListenBinder(std::string_view device) {
+  Result<Binder> binder = Binder::Open(device);
+  if (!binder.ok())
+    return binder.error();
+  if (Result<void> ret = binder->BecomeContextManager(); !ret.ok())
+    return ret.error();
+  RegionServer server(UniqueFd(), std::string(device), UniqueFd(), std::string(), 0, 0);
+  server.binder_ = std::make_unique<Binder>(std::move(binder).value());
+  return server;
+}
+
 Result<void> RegionServer::Publish(std::string_view name, const Region& region, Access access) {
   if (name.empty() || name.size() > kMaxRegionNameLength)
     return ErrnoError(EINVAL);
@@ -293,6 +291,8 @@ Result<void> RegionServer::ServeClient(std::chrono::milliseconds timeout) {
   // One deadline for the whole call: waiting for the client, its requests
   // and room for the replies all count, so no client can hold the server
   // (which serves one at a time) longer than timeout.
+  if (binder_ != nullptr)
+    return ServeTransaction(timeout);
   const Clock::time_point deadline = DeadlineAfter(timeout);
   for (;;) {
     Result<bool> ready = WaitReadable(listener_.get(), deadline);
@@ -354,30 +354,10 @@ Result<bool> RegionServer::ServeRequest(int connection,
   }
 
   Reply reply = {kReplyMagic, kProtocolVersion, 0, 0, 0, 0};
-  int fd = -1;
-  if (auto it = regions_.find(std::string_view(request.name)); it == regions_.end()) {
-    reply.error = ENOENT;
-  } else if (request.access == 1 && it->second.access == Access::kReadOnly) {
-    reply.error = EACCES;
-  } else {
-    const Entry& entry = it->second;
-    // A read-only request of a read-write region gets the read-only fd; on
-    // ashmem there is none (the mask is the area's), and sending the
-    // writable fd would hand out more than was asked for.
-    const bool narrow = request.access == 0 && entry.access == Access::kReadWrite;
-    const int candidate = narrow ? entry.read_only_fd.get() : entry.fd.get();
-    Result<Backend> backend = internal::Identify(candidate);
-    Result<std::size_t> size = backend.ok() ? internal::GetSize(candidate, *backend)
-                                            : Result<std::size_t>(backend.error());
-    if (narrow && candidate < 0) {
-      reply.error = ENOTSUP;
-    } else if (!size.ok()) {
-      reply.error = internal::ToErrno(size.error());
-    } else {
-      fd = candidate;
-      reply.size = *size;
-    }
-  }
+  const Answer answer = Lookup(request.name, request.access == 1);
+  reply.error = answer.error;
+  reply.size = answer.size;
+  const int fd = answer.error == 0 ? answer.fd : -1;
   const std::array<int, 1> fds = {fd};
   std::span<const int> send_fds(fds.data(), fd >= 0 ? 1 : 0);
   Result<std::size_t> sent = SendBefore(
@@ -391,7 +371,115 @@ Result<bool> RegionServer::ServeRequest(int connection,
   return true;
 }
 
+RegionServer::Answer RegionServer::Lookup(std::string_view name, bool read_write) const {
+  Answer answer;
+  auto it = regions_.find(name);
+  if (it == regions_.end()) {
+    answer.error = ENOENT;
+    return answer;
+  }
+  const Entry& entry = it->second;
+  if (read_write && entry.access == Access::kReadOnly) {
+    answer.error = EACCES;
+    return answer;
+  }
+  // A read-only request of a read-write region gets the read-only fd; on
+  // ashmem there is none (the mask is the area's), and sending the
+  // writable fd would hand out more than was asked for.
+  const bool narrow = !read_write && entry.access == Access::kReadWrite;
+  const int candidate = narrow ? entry.read_only_fd.get() : entry.fd.get();
+  if (narrow && candidate < 0) {
+    answer.error = ENOTSUP;
+    return answer;
+  }
+  Result<Backend> backend = internal::Identify(candidate);
+  Result<std::size_t> size =
+      backend.ok() ? internal::GetSize(candidate, *backend) : Result<std::size_t>(backend.error());
+  if (!size.ok()) {
+    answer.error = internal::ToErrno(size.error());
+    return answer;
+  }
+  answer.fd = candidate;
+  answer.size = *size;
+  return answer;
+}
+
+Result<void> RegionServer::ServeTransaction(std::chrono::milliseconds timeout) {
+  Result<Transaction> txn = binder_->Receive(timeout);
+  if (!txn.ok())
+    return txn.error();
+  if (txn->one_way)
+    return Error::kProtocol;  // nobody to answer
+  const auto refuse = [&](int error) -> Result<void> {
+    if (Result<void> ret = binder_->ReplyError(error); !ret.ok())
+      return ret.error();
+    return Error::kProtocol;
+  };
+  if (txn->code != kGetRegionCode)
+    return refuse(EBADMSG);
+  Result<std::uint32_t> access = txn->data.ReadUint32();
+  Result<std::string> name = txn->data.ReadString(kMaxRegionNameLength);
+  if (!access.ok() || *access > 1 || !name.ok() || name->empty() ||
+      name->find('\0') != std::string::npos || txn->data.remaining() != 0 ||
+      txn->data.fd_count() != 0) {
+    return refuse(EBADMSG);
+  }
+  const Answer answer = Lookup(*name, *access == 1);
+  // Problems of the client's own making are answered, not errors here.
+  if (answer.error != 0)
+    return binder_->ReplyError(answer.error);
+  Parcel reply;
+  reply.WriteUint64(answer.size);
+  reply.WriteFd(answer.fd);
+  return binder_->Reply(reply);
+}
+
 // ---- RegionClient ---------------------------------------------------------
+
+Result<RegionClient> RegionClient::ConnectBinder(std::string_view device) {
+  Result<Binder> binder = Binder::Open(device);
+  if (!binder.ok())
+    return binder.error();
+  return RegionClient(std::make_unique<Binder>(std::move(binder).value()));
+}
+
+namespace {
+// A region a server sent for a request with access: adopted, and checked
+// not to grant more than was asked for.
+Result<Region> AdoptAnswer(UniqueFd fd, Access access) {
+  Result<Region> region = Region::Adopt(std::move(fd));
+  if (!region.ok())
+    return region.error();
+  if (access == Access::kReadOnly) {
+    // A server that answers a read-only request with a writable region
+    // breaks the protocol; do not hand such a region on.
+    Result<int> prot = region->Prot();
+    if (!prot.ok())
+      return prot.error();
+    if ((*prot & PROT_WRITE) != 0)
+      return Error::kProtocol;
+  }
+  return region;
+}
+}  // namespace
+
+Result<Region> RegionClient::GetOverBinder(std::string_view name, Access access,
+                                           std::chrono::milliseconds timeout) {
+  Parcel request;
+  request.WriteUint32(access == Access::kReadWrite ? 1 : 0);
+  request.WriteString(name);
+  Result<Parcel> reply = binder_->Transact(kContextManager, kGetRegionCode, request, timeout);
+  if (!reply.ok())
+    return reply.error();
+  Result<std::uint64_t> size = reply->ReadUint64();
+  Result<UniqueFd> fd = size.ok() ? reply->ReadFd() : Result<UniqueFd>(size.error());
+  if (!fd.ok() || reply->remaining() != 0)
+    return Error::kProtocol;
+  Result<Region> region = AdoptAnswer(std::move(fd).value(), access);
+  if (region.ok() && region->size() != *size)
+    return Error::kProtocol;
+  return region;
+}
 
 Result<RegionClient> RegionClient::Connect(std::string_view path, std::chrono::milliseconds wait) {
   Result<sockaddr_un> addr = MakeAddress(path);
@@ -451,6 +539,8 @@ Result<Region> RegionClient::Get(std::string_view name, Access access,
                                  std::chrono::milliseconds timeout) {
   if (name.empty() || name.size() > kMaxRegionNameLength)
     return ErrnoError(EINVAL);
+  if (binder_ != nullptr)
+    return GetOverBinder(name, access, timeout);
   if (!socket_.valid())
     return ErrnoError(ENOTCONN);
   const Clock::time_point deadline = DeadlineAfter(timeout);
@@ -502,19 +592,7 @@ Result<Region> RegionClient::Get(std::string_view name, Access access,
     return ErrnoError(reply.error);
   if (message->fds.size() != 1)
     return Error::kProtocol;
-  Result<Region> region = Region::Adopt(std::move(message->fds[0]));
-  if (!region.ok())
-    return region.error();
-  if (access == Access::kReadOnly) {
-    // A server that answers a read-only request with a writable region
-    // breaks the protocol; do not hand such a region on.
-    Result<int> prot = region->Prot();
-    if (!prot.ok())
-      return prot.error();
-    if ((*prot & PROT_WRITE) != 0)
-      return Error::kProtocol;
-  }
-  return region;
+  return AdoptAnswer(std::move(message->fds[0]), access);
 }
 
 }  // namespace ashmem

@@ -13,17 +13,25 @@
 //   auto client = ashmem::RegionClient::Connect("/run/frames.sock", std::chrono::seconds(5));
 //   auto frames = client->Get("frames");          // read-only Region
 //
-// The protocol (SOCK_SEQPACKET, one request and one reply per message) is
-// described in Documentation/libashmem.rst.
+// The same over Binder, where the server is the device's context manager:
+//
+//   auto server = ashmem::RegionServer::ListenBinder();        // /dev/binder
+//   auto client = ashmem::RegionClient::ConnectBinder();
+//
+// The protocols (SOCK_SEQPACKET, one request and one reply per message; a
+// Binder transaction and its reply) are described in
+// Documentation/libashmem.rst.  The read-only rules are the same on both.
 #ifndef LIBASHMEM_ASHMEM_REGION_SERVER_H_
 #define LIBASHMEM_ASHMEM_REGION_SERVER_H_
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include <ashmem/binder.h>
 #include <ashmem/region.h>
 #include <ashmem/result.h>
 #include <ashmem/unique_fd.h>
@@ -58,6 +66,11 @@ class RegionServer final {
   // leaves it a connection that hangs up at once; ServeClient skips those.
   static Result<RegionServer> Listen(std::string path);
 
+  // Serves over Binder instead: opens device and becomes its context
+  // manager (see Binder::Open and Binder::BecomeContextManager, whose errors
+  // it returns).  path() is then the device.
+  static Result<RegionServer> ListenBinder(std::string_view device = kBinderDevice);
+
   RegionServer(RegionServer&& other) noexcept;
   RegionServer& operator=(RegionServer&& other) noexcept;
   RegionServer(const RegionServer&) = delete;
@@ -85,14 +98,16 @@ class RegionServer final {
   Result<void> Publish(std::string_view name, const Region& region, Access access);
 
   // Waits for one client, answers its requests until it hangs up, and
-  // returns; the whole call takes at most about timeout.  Waiting for the
+  // returns; the whole call takes at most about timeout.  Over Binder, which
+  // has no connections, it answers one transaction (one Get) and returns.  Waiting for the
   // client, for each request and for room to send each reply all count
   // against it, so one client (served alone) cannot hold the server longer,
   // whether it is silent, floods requests or never reads its replies.
   // A connection that hangs up before its first request (such as Listen's
   // liveness probe) is not a client: the call waits for the next one.
   // ETIMEDOUT when the time runs out (the connection is then closed);
-  // Error::kProtocol for a malformed request.  Problems the client caused
+  // Error::kProtocol for a malformed request (over Binder, the client is
+  // answered EBADMSG first).  Problems the client caused
   // (an unknown name, a write request for a read-only region) are answered
   // to the client and are not errors here.
   Result<void> ServeClient(std::chrono::milliseconds timeout);
@@ -106,6 +121,15 @@ class RegionServer final {
   RegionServer(UniqueFd listener, std::string path, UniqueFd dir, std::string base,
                std::uint64_t socket_dev, std::uint64_t socket_ino) noexcept;
   Result<bool> ServeRequest(int connection, std::chrono::steady_clock::time_point deadline);
+  Result<void> ServeTransaction(std::chrono::milliseconds timeout);
+  // What to answer a request for name with access: an errno, or the fd
+  // (still owned by regions_) and the region's size.
+  struct Answer {
+    int error = 0;
+    int fd = -1;
+    std::uint64_t size = 0;
+  };
+  Answer Lookup(std::string_view name, bool read_write) const;
 
   UniqueFd listener_;
   std::string path_;
@@ -114,6 +138,7 @@ class RegionServer final {
   std::uint64_t socket_dev_ = 0;  // the socket file, to tell it from a successor's
   std::uint64_t socket_ino_ = 0;
   std::map<std::string, Entry, std::less<>> regions_;
+  std::unique_ptr<Binder> binder_;  // set when serving over Binder
 };
 
 // A connection to a RegionServer.  Move-only; not thread-safe.
@@ -126,6 +151,11 @@ class RegionClient final {
   // listens on it.
   static Result<RegionClient> Connect(
       std::string_view path, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  // Asks over Binder instead: opens device (errors of Binder::Open).  Get
+  // then fails with EPIPE while no server is the device's context manager
+  // (Binder cannot wait for one), and Error::kProtocol or the errno the
+  // server answered as over a socket.
+  static Result<RegionClient> ConnectBinder(std::string_view device = kBinderDevice);
 
   // Asks for the region published as name.  Returns it adopted (see
   // Region::Adopt), owned by the caller; with kReadOnly it never grants
@@ -143,8 +173,12 @@ class RegionClient final {
 
  private:
   explicit RegionClient(UniqueFd socket) noexcept : socket_(std::move(socket)) {}
+  explicit RegionClient(std::unique_ptr<Binder> binder) noexcept : binder_(std::move(binder)) {}
+  Result<Region> GetOverBinder(std::string_view name, Access access,
+                               std::chrono::milliseconds timeout);
 
   UniqueFd socket_;
+  std::unique_ptr<Binder> binder_;  // set when asking over Binder
 };
 
 }  // namespace ashmem
