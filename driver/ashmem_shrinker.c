@@ -34,7 +34,8 @@
  * range itself is allocated by UNPIN, charged to that cgroup, and the
  * list_lru files it under the cgroup its memory is charged to (and the
  * node it lies on).  An area keeps one freed range for its next UNPIN
- * (&ashmem_area.spare), which stays with the cgroup that allocated it.  The shrinker is memcg-aware, so when a cgroup reaches
+ * (&ashmem_area.spare), which stays with the cgroup that allocated it.
+ * The shrinker is memcg-aware, so when a cgroup reaches
  * its memory.max (or memory.high, or is told to by memory.reclaim) the
  * kernel asks it about that cgroup's lists and those below, and purges
  * their oldest ranges instead of OOM-killing a task of the group.  Global
