@@ -362,8 +362,14 @@ std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
     std::uint64_t before = 0;
     for (std::uint64_t n = 1; n <= p.warmup + p.count; ++n) {
       if (setup.copy) {
-        if (!reader->ReadInto(&message, kTimeout).ok() ||
+        ashmem::Result<void> got = reader->ReadInto(&message, kTimeout);
+        if (!got.ok() || message.sequence != n ||
             !Consume(message.payload.data(), message.payload.size(), n, &report->sink)) {
+          std::fprintf(stderr, "channel_bench: message %llu: %s (sequence %llu, %zu bytes)\n",
+                       static_cast<unsigned long long>(n),
+                       got.ok() ? "not the one sent" : got.error().message().c_str(),
+                       static_cast<unsigned long long>(message.sequence), message.payload.size());
+          DumpSlots(*reader);
           report->failed = 3;
           return;
         }
@@ -376,12 +382,30 @@ std::optional<Trial> ChannelTrial(const Plan& plan, const ChannelSetup& setup) {
           report->failed = 4;
           return;
         }
-        if (got->payload.size() != p.size ||
-            !Consume(got->payload.data(), got->payload.size(), n, &report->sink) ||
-            !reader->Release().ok()) {
-          std::fprintf(stderr, "channel_bench: message %llu is not the one sent\n",
-                       static_cast<unsigned long long>(n));
+        // Each check says what failed, with the slots as they are then.
+        const char* wrong = nullptr;
+        if (got->sequence != n)
+          wrong = "its sequence is another";
+        else if (got->payload.size() != p.size)
+          wrong = "its size is another";
+        else if (!Consume(got->payload.data(), got->payload.size(), n, &report->sink))
+          wrong = "its first or last byte is another";
+        if (wrong != nullptr) {
+          std::fprintf(stderr,
+                       "channel_bench: message %llu is not the one sent: %s "
+                       "(sequence %llu, %zu bytes, first byte %#x)\n",
+                       static_cast<unsigned long long>(n), wrong,
+                       static_cast<unsigned long long>(got->sequence), got->payload.size(),
+                       got->payload.empty() ? 0u : static_cast<unsigned>(got->payload[0]));
+          DumpSlots(*reader);
           report->failed = 9;
+          return;
+        }
+        if (ashmem::Result<void> released = reader->Release(); !released.ok()) {
+          std::fprintf(stderr, "channel_bench: message %llu: Release: %s\n",
+                       static_cast<unsigned long long>(n), released.error().message().c_str());
+          DumpSlots(*reader);
+          report->failed = 10;
           return;
         }
       }

@@ -448,20 +448,43 @@ Result<Channel::Reader> Channel::Reader::Attach(Mapping mapping) {
   if (!mapping.writable() && (geometry->flags & kFlagWakeAlways) == 0)
     return ErrnoError(EACCES);
   // Start at the oldest message still READY, or else after the newest one.
+  // The writer may be publishing while we look, so one pass over the ring
+  // is not a snapshot: a slot seen before its message was READY, and a
+  // later one seen after, would make us start past that message.  The
+  // unread messages are consecutive and stay READY until this reader
+  // consumes them, so the start is found by going back from any of them
+  // while the message before is READY in its slot.
   std::uint64_t oldest_ready = 0;
   std::uint64_t newest = 0;
   for (std::uint32_t i = 0; i < geometry->slots; ++i) {
     Descriptor& d = DescriptorOf(mapping, i);
     const std::uint32_t state = Field(d.state).load(std::memory_order_acquire) & kStateMask;
     const std::uint64_t sequence = Field(d.sequence).load(std::memory_order_relaxed);
+    // The writer stores a slot's new sequence while it is WRITING, and
+    // only READY and CONSUMED slots keep theirs: a sequence counts only if
+    // the state is the same after it was read.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if ((state != Raw(State::kReady) && state != Raw(State::kConsumed)) ||
+        (Field(d.state).load(std::memory_order_relaxed) & kStateMask) != state) {
+      continue;
+    }
     newest = std::max(newest, sequence);
     if (state == Raw(State::kReady) && sequence != 0 &&
         (oldest_ready == 0 || sequence < oldest_ready)) {
       oldest_ready = sequence;
     }
   }
+  std::uint64_t start = oldest_ready != 0 ? oldest_ready : newest + 1;
+  for (std::uint32_t back = 1; back < geometry->slots && start > 1; ++back) {
+    Descriptor& d = DescriptorOf(mapping, SlotOf(start - 1, geometry->slots));
+    if ((Field(d.state).load(std::memory_order_acquire) & kStateMask) != Raw(State::kReady) ||
+        Field(d.sequence).load(std::memory_order_relaxed) != start - 1) {
+      break;
+    }
+    --start;
+  }
   return Reader(std::move(mapping), geometry->integrity, geometry->slots, geometry->slot_size,
-                oldest_ready != 0 ? oldest_ready : newest + 1);
+                start);
 }
 
 Result<Channel::Reader::Slot> Channel::Reader::WaitForNext(Clock::time_point deadline, bool poll,

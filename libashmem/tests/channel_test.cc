@@ -466,6 +466,64 @@ TEST_P(ChannelTest, LateReaderStartsAtTheOldestUnreadMessage) {
   EXPECT_EQ(2u, got->sequence);
 }
 
+// The instant in Commit between storing the slot's sequence and making it
+// READY, frozen: a reader attaching then must still start at that message.
+TEST_P(ChannelTest, ReaderAttachingDuringACommitStartsAtThatMessage) {
+  ASSERT_NO_FATAL_FAILURE(Recreate({.slots = 4}));
+  Result<std::span<std::byte>> slot = writer_->BeginWrite(10, 0s);
+  ASSERT_TRUE(slot.ok()) << slot.error().message();
+  Poke(kSequenceOffset, std::uint64_t{1});  // what Commit stores first
+  std::optional<Reader> reader;
+  ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
+  ASSERT_TRUE(writer_->Commit().ok());
+  Result<Channel::Message> got = reader->TryRead();
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(1u, got->sequence);
+}
+
+// A reader attaching while the writer fills a fresh ring (as a consumer
+// process started beside its producer does) starts at message 1, however
+// the two interleave.  The writer's thread formats the ring, so that the
+// reader's pass over it misses the cache on every slot while the writer
+// overtakes it, and each round starts the writer a little later.  A race,
+// so bounded in rounds and in time: before the fix, on a loaded two-core
+// host, it caught the reader starting at message 2 in about one run in
+// ten (ReaderAttachingDuringACommitStartsAtThatMessage fails every time).
+TEST_P(ChannelTest, ReaderAttachingWhileTheWriterPublishesStartsAtTheFirstMessage) {
+  constexpr std::uint32_t kSlots = 128;
+  constexpr int kRounds = 10000;
+  const auto end = std::chrono::steady_clock::now() + 1s;
+  writer_.reset();
+  for (int round = 0; round < kRounds && std::chrono::steady_clock::now() < end; ++round) {
+    Mapping writable = MapOrDie(PROT_READ | PROT_WRITE);
+    Mapping readable = MapOrDie(PROT_READ | PROT_WRITE);
+    std::memset(writable.data(), 0, Channel::kHeaderSize);  // no channel: formatted afresh
+    std::atomic<int> phase{0};                              // 1: formatted, the writer waits; 2: go
+    std::thread producer([&] {
+      Result<Writer> writer = Writer::Create(
+          std::move(writable), {.slots = kSlots, .integrity = Channel::Integrity::kNone});
+      phase.store(1, std::memory_order_release);
+      while (phase.load(std::memory_order_acquire) != 2) {
+      }
+      for (int spin = 0; spin < round % 400; ++spin)
+        asm volatile("" ::: "memory");  // a delay the compiler keeps
+      for (std::uint32_t n = 1; writer.ok() && n <= kSlots; ++n) {
+        if (!writer->Write({}, 0s).ok())
+          break;
+      }
+    });
+    while (phase.load(std::memory_order_acquire) != 1)
+      std::this_thread::yield();
+    phase.store(2, std::memory_order_release);
+    Result<Reader> reader = Reader::Attach(std::move(readable));
+    producer.join();
+    ASSERT_TRUE(reader.ok()) << "round " << round << ": " << reader.error().message();
+    Result<Channel::Message> got = reader->TryRead();
+    ASSERT_TRUE(got.ok()) << "round " << round << ": " << got.error().message();
+    ASSERT_EQ(1u, got->sequence) << "round " << round;
+  }
+}
+
 TEST_P(ChannelTest, WriterWithAnotherGeometryFormatsAfresh) {
   std::optional<Reader> reader;
   ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
