@@ -216,6 +216,12 @@ static inline int pressure_hold(struct pressure *p)
  * sleeps then -- or until @seconds have passed.  @z gets the zone as last
  * read.  Returns 0, or -1 (errno set) if allocating or reading the zone
  * failed.  The memory stays held: pressure_release() gives it back.
+ *
+ * The caller must have more unpinned memory than kswapd needs to reach the
+ * high watermark (a quarter of the zone is plenty).  Otherwise kswapd
+ * purges it all and still fails; after 16 such passes the kernel stops
+ * waking it until some direct reclaim succeeds, which these helpers never
+ * cause, and later tests in the same boot find kswapd asleep.
  */
 static inline int pressure_until_purged(struct pressure *p,
 					long reclaim_before,
