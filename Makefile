@@ -119,8 +119,12 @@ check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
 LANES ?= debian debug rt 6.12 newest arm64
 
+# Two lanes at a time: most test programs keep one of a guest's vCPUs busy,
+# and six lanes one after the other no longer fit a warm run in 35 minutes.
+LANE_JOBS ?= 2
+
 check-guest: module selftests $(LIBASHMEM_GUEST)
-	DEBIAN_MODULE=$(DEBIAN_MODULE) qemu/lanes.sh $(LANES)
+	DEBIAN_MODULE=$(DEBIAN_MODULE) LANE_JOBS=$(LANE_JOBS) qemu/lanes.sh $(LANES)
 
 # README.md's table of the kernels and architectures the tests cover, from
 # the last run of each lane (build/qemu/<lane>/output.txt).
