@@ -6,6 +6,10 @@
 # ```c and ```c++ blocks of README.md.  A block with a main() is a whole
 # program: it is built against build/libashmem (static) and run on the
 # memfd backend, and must exit 0.  Any other block must at least compile.
+# A block that starts with "// example: NAME" is one of libashmem.rst's
+# Binder flows: binder_guest_test includes it as it is written and runs it
+# over real Binder in the guest; here it compiles after the library's
+# headers (PRELUDE), since it has no includes of its own.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +38,28 @@ extract() {
 	' "$file"
 }
 
+# What binder_guest_test.cc includes before the Binder flows.
+PRELUDE='#include <sys/mman.h>
+#include <unistd.h>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <ashmem/binder.h>
+#include <ashmem/channel.h>
+#include <ashmem/fd_passing.h>
+#include <ashmem/memory_file.h>
+#include <ashmem/memory_heap.h>
+#include <ashmem/region.h>'
+
 # check SOURCE: compile (and, for a whole program, link and run) one example
 check() {
 	local src=$1 exe=${1%.*} cc flags log=$1.log
+	if head -n 1 "$src" | grep -q '^[[:space:]]*// example: '; then
+		{ echo "$PRELUDE"; cat "$src"; } >"$src.tmp" && mv "$src.tmp" "$src"
+	fi
 	if [ "${src##*.}" = cc ]; then
 		cc=(c++ -std=c++20)
 	else
