@@ -32,7 +32,7 @@ DEB_PACKAGES := linux-image-amd64 linux-headers-amd64 linux-source-6.1 \
 	build-essential gcc-multilib g++-multilib cmake pkg-config \
 	libgtest-dev libbenchmark-dev libxxhash-dev \
 	flex bison bc libelf-dev libssl-dev dwarves perl python3 clang-format clang-tidy \
-	gnuplot-nox sparse debootstrap qemu-system-arm
+	gnuplot-nox sparse debootstrap qemu-system-arm python3-yaml
 
 SELFTESTS_OUT := $(BUILD)/selftests/ashmem
 
@@ -112,6 +112,7 @@ check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	qemu/shell-test.sh
 	packaging/dkms-test.sh
 	packaging/install-test.sh
+	packaging/kubernetes-test.sh
 	packaging/deb.sh test $(BUILD)/deb
 	Documentation/examples-test.sh
 	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
