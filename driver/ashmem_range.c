@@ -48,8 +48,10 @@ void ashmem_range_exit(void)
 /**
  * ashmem_range_alloc() - allocate a range before taking the area mutex
  *
- * PIN and UNPIN need at most one new range each.  They allocate it up front
- * because allocating under the area mutex could recurse into the shrinker.
+ * PIN and UNPIN need at most one new range each, and usually take the
+ * area's spare.  Without one, the range code returns -ENOMEM having
+ * changed nothing, and the ioctl calls this with the mutex dropped, because
+ * allocating under it could recurse into the shrinker.
  * The range belongs to the memory cgroup of the caller: its limit reclaim
  * is what purges it (see "DOC: Memory cgroups" in ashmem_shrinker.c).
  *
