@@ -111,6 +111,7 @@ check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	qemu/qemu-test.sh
 	qemu/shell-test.sh
 	packaging/dkms-test.sh
+	$(MAKE) dkms-lanes
 	packaging/install-test.sh
 	packaging/kubernetes-test.sh
 	packaging/deb.sh test $(BUILD)/deb

@@ -220,13 +220,16 @@ lane_userland() {
 # dkms_build LANE: dkms add and build the driver against the lane's kernel,
 # with private DKMS trees (the machine's /var/lib/dkms stays as it is).
 dkms_build() {
-	local top=$ROOT/build/lanes/$1/dkms ver kver run=()
-	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/driver/dkms.conf")
+	local top=$ROOT/build/lanes/$1/dkms conf=$ROOT/driver/dkms.conf name ver src kver run=()
+	# the package's name and version as dkms.conf gives them (the module
+	# is ashmem_linux, the package ashmem)
+	name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$conf")
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$conf")
+	src=$top/src/$name-$ver
 	rm -rf "$top"
-	mkdir -p "$top/tree" "$top/src/ashmem_linux-$ver/uapi/linux"
-	cp "$ROOT"/driver/Kbuild "$ROOT"/driver/dkms.conf "$ROOT"/driver/*.[ch] \
-		"$top/src/ashmem_linux-$ver/"
-	cp "$ROOT/uapi/linux/ashmem.h" "$top/src/ashmem_linux-$ver/uapi/linux/"
+	mkdir -p "$top/tree" "$src/uapi/linux"
+	cp "$ROOT"/driver/Kbuild "$conf" "$ROOT"/driver/*.[ch] "$src/"
+	cp "$ROOT/uapi/linux/ashmem.h" "$src/uapi/linux/"
 	# the release the headers were built for, as modules.dep would name it
 	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
 		"$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
@@ -234,12 +237,12 @@ dkms_build() {
 	kver=${kver##*/linux-headers-}
 	[ ${#LANE_RUN[@]} -eq 0 ] || run=("${LANE_RUN[@]}" "$top${LANE_BIND:+:$LANE_BIND}")
 	"${run[@]}" dkms --dkmstree "$top/tree" --sourcetree "$top/src" \
-		add -m ashmem_linux -v "$ver" >"$top.log" 2>&1 &&
+		add -m "$name" -v "$ver" >"$top.log" 2>&1 &&
 		"${run[@]}" dkms --dkmstree "$top/tree" --sourcetree "$top/src" \
-			build -m ashmem_linux -v "$ver" -k "$kver" --kernelsourcedir "$KDIR" \
+			build -m "$name" -v "$ver" -k "$kver" --kernelsourcedir "$KDIR" \
 			>>"$top.log" 2>&1 ||
-		{ cat "$top.log" "$top"/tree/ashmem_linux/"$ver"/build/make.log >&2 2>/dev/null; return 1; }
-	ls "$top"/tree/ashmem_linux/"$ver"/"$kver"/*/module/ashmem_linux.ko* >/dev/null 2>&1 ||
+		{ cat "$top.log" "$top/tree/$name/$ver/build/make.log" >&2 2>/dev/null; return 1; }
+	ls "$top/tree/$name/$ver/$kver"/*/module/ashmem_linux.ko* >/dev/null 2>&1 ||
 		{ cat "$top.log" >&2; return 1; }
 }
 
