@@ -83,10 +83,17 @@ static inline struct file *ashmem_shmem_file_setup(const char *name,
 /*
  * Let shmem set up @vma, a mapping of its file @file, through @fops, the
  * operations shmem gave that file (the file itself carries the driver's
- * copy, which refuses mmap).  Since 6.17 shmem describes a mapping with
+ * copy, which refuses mmap).  Since 6.19 shmem describes a mapping with
  * ->mmap_prepare() on a struct vm_area_desc instead of ->mmap() on the
  * vma; the kernel's "compat" helpers apply such a description to a vma
- * that exists already, the way a stacked filesystem does.
+ * that exists already, the way a stacked filesystem does.  They come in
+ * three forms: __compat_vma_mmap_prepare(fops, file, vma) in 6.18 (whose
+ * shmem still has ->mmap, unless a distribution backported its change),
+ * __compat_vma_mmap(fops, file, vma) in 6.19 and 7.0, and a description
+ * filled by compat_set_desc_from_vma() and applied by
+ * __compat_vma_mmap(desc, vma) since 7.1.  6.16 and 6.17 have only the
+ * one that takes the file's own operations, the refusing copy: there
+ * shmem's ->mmap is the only way.
  */
 static inline int ashmem_shmem_mmap(const struct file_operations *fops,
 				    struct file *file,
@@ -103,10 +110,15 @@ static inline int ashmem_shmem_mmap(const struct file_operations *fops,
 			return ret;
 		return __compat_vma_mmap(&desc, vma);
 	}
+#elif defined(ASHMEM_HAVE_MMAP_PREPARE) && defined(ASHMEM_HAVE_COMPAT_MMAP_FOPS)
+	if (fops->mmap_prepare)
+		return __compat_vma_mmap(fops, file, vma);
+#elif defined(ASHMEM_HAVE_MMAP_PREPARE) && defined(ASHMEM_HAVE_COMPAT_PREPARE_FOPS)
+	if (fops->mmap_prepare)
+		return __compat_vma_mmap_prepare(fops, file, vma);
 #elif defined(ASHMEM_HAVE_MMAP_PREPARE)
-	/* 6.17 and 6.18 have other helpers; not built or tested here */
 	if (fops->mmap_prepare) {
-		pr_warn_once("ashmem: shmem's ->mmap_prepare is not supported on this kernel\n");
+		pr_warn_once("ashmem: shmem's ->mmap_prepare cannot be called on this kernel\n");
 		return -ENODEV;
 	}
 #endif
