@@ -119,10 +119,10 @@ check: accel all $(LIBASHMEM_HOST_TEST) $(LIBASHMEM_GUEST) lint-man
 	$(MAKE) check-guest DEBIAN_MODULE=/lib/modules/$(KVER)/updates/dkms/ashmem_linux.ko
 
 # The guest suite runs on each of these kernels (qemu/lanes.sh -h).
-LANES ?= debian debug rt 6.12 newest arm64
+LANES ?= debian debug rt 6.12 newest arm64 arm64-16k
 
 # Two lanes at a time: most test programs keep one of a guest's vCPUs busy,
-# and six lanes one after the other no longer fit a warm run in 35 minutes.
+# and seven lanes one after the other no longer fit a warm run in 35 minutes.
 LANE_JOBS ?= 2
 
 check-guest: module selftests $(LIBASHMEM_GUEST)

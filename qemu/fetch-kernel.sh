@@ -27,6 +27,8 @@ settings (environment):
            fetched with its own apt state, the host's dpkg is not told of it
   MIRROR   the archive                 (default: the machine's Debian mirror)
   CACHE    where kernels are kept      (default: /var/cache/ashmem-linux/kernels)
+  KBUILD_IN_ROOT  set: another architecture's headers will be built in a root
+           that has their linux-kbuild-* (its name is in <dir>/kbuild), not the host
 USAGE
 }
 
@@ -36,6 +38,7 @@ HOST_ARCH=$(dpkg --print-architecture)
 ARCH=${ARCH:-$HOST_ARCH}
 CACHE=${CACHE:-/var/cache/ashmem-linux/kernels}
 MIRROR=${MIRROR:-}
+KBUILD_IN_ROOT=${KBUILD_IN_ROOT:-}
 WORK=
 
 cleanup() {
@@ -122,6 +125,29 @@ cached() {
 	done | sort -V | tail -n 1
 }
 
+# kbuild_link ROOT RELEASE: a foreign architecture's headers run the
+# build's programs from /usr/lib/linux-kbuild-*, named by their scripts
+# link (linux-kbuild-6.1 in bookworm, linux-kbuild-6.12.117+deb13 in
+# trixie): that name, linked to the same path where the module is built,
+# the host (checked here) or, with KBUILD_IN_ROOT, a build root that holds
+# the amd64 package of that name.
+kbuild_link() {
+	local root=$1 release=$2 kbuild
+	kbuild=$(readlink "$root/usr/src/linux-headers-$release/scripts")
+	kbuild=${kbuild%/scripts}
+	kbuild=${kbuild##*/}
+	case "$kbuild" in
+	linux-kbuild-*) ;;
+	*) die "the $ARCH headers of $release name no linux-kbuild-* for their programs" ;;
+	esac
+	if [ -z "$KBUILD_IN_ROOT" ] && [ ! -d "/usr/lib/$kbuild" ]; then
+		die "no /usr/lib/$kbuild for the $ARCH headers (install linux-headers-$HOST_ARCH)"
+	fi
+	mkdir -p "$root/usr/lib"
+	ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
+	echo "$kbuild" >"$root/../kbuild"
+}
+
 # unpack VERSION DEST: download and unpack image and headers into DEST.
 unpack() {
 	local ver=$1 dest=$2 deb root release=$1-$FLAVOUR image kbuild= modules
@@ -149,14 +175,7 @@ unpack() {
 	sed -i "s|^include /usr/src/|include $dest/root/usr/src/|" \
 		"$root/usr/src/linux-headers-$release/Makefile"
 	rm -f "$WORK"/*.deb
-	if [ -z "$kbuild" ]; then
-		local series=${ver%%-*}
-		series=${series%.*}
-		[ -d "/usr/lib/linux-kbuild-$series" ] ||
-			die "no /usr/lib/linux-kbuild-$series for the $ARCH headers (install linux-headers-$HOST_ARCH)"
-		mkdir -p "$root/usr/lib"
-		ln -sfn "/usr/lib/linux-kbuild-$series" "$root/usr/lib/linux-kbuild-$series"
-	fi
+	[ -n "$kbuild" ] || kbuild_link "$root" "$release"
 	rm -rf "$dest"
 	mv "$WORK" "$dest"
 	chmod 755 "$dest"

@@ -32,6 +32,10 @@ lanes:
   arm64    Debian's arm64 6.1 kernel (bookworm) under qemu-system-aarch64
            (TCG); module, selftests and library tests cross-built in a
            bookworm root with gcc-aarch64-linux-gnu (cached)
+  arm64-16k  the newest 6.12 arm64 kernel of trixie with 16 KiB pages
+           (linux-image-*-arm64-16k) on a Neoverse-N1; its module is built
+           in a trixie root with trixie's cross gcc, the programs are
+           arm64's
 default: $DEFAULT_LANES
 
 Settings are passed on to qemu/run-tests.sh (see its -h).  DEBIAN_MODULE=PATH
@@ -41,7 +45,7 @@ USAGE
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DEFAULT_LANES="debian debug rt 6.12 newest arm64"
+DEFAULT_LANES="debian debug rt 6.12 newest arm64 arm64-16k"
 LINT=
 # the lanes share one accelerator decision (qemu/qemu.sh)
 export ASHMEM_QEMU_SESSION=${ASHMEM_QEMU_SESSION:-lanes-$$}
@@ -65,13 +69,26 @@ XROOT_PACKAGES="make sparse gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-de
 	linux-kbuild-6.1 cmake ninja-build busybox-static:arm64 libgtest-dev:arm64
 	libxxhash-dev:arm64 libbenchmark-dev:arm64"
 
+# binder_module DIR: Binder's module in a kernel that qemu/fetch-kernel.sh
+# unpacked into DIR (/lib/modules in bookworm, /usr/lib/modules in trixie),
+# or the path where bookworm would have it, for run-tests.sh to say it is
+# missing.
+binder_module() {
+	local ko
+	for ko in "$1"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko* \
+		"$1"/root/usr/lib/modules/*/kernel/drivers/android/binder_linux.ko*; do
+		[ -e "$ko" ] && { echo "$ko"; return 0; }
+	done
+	echo "$1/root/lib/modules/*/kernel/drivers/android/binder_linux.ko"
+}
+
 # lane_kernel LANE: set KERNEL, KDIR, LANE_MEM and LANE_TIMEOUT for a lane;
 # LANE_RUN, the command the module's make runs under (if any), LANE_BIND,
 # the directories it must see besides the module's, LANE_MAKE, make's
 # arguments, and LANE_ENV, settings for qemu/run-tests.sh.
 lane_kernel() {
-	local kver dir xroot
-	LANE_RUN=() LANE_MAKE=() LANE_ENV=() LANE_BIND=
+	local kver dir xroot kroot=
+	LANE_RUN=() LANE_MAKE=() LANE_ENV=() LANE_BIND= USERLAND_RUN=()
 	case "$1" in
 	debian | rt)
 		kver=$("$ROOT/qemu/kver.sh" "$([ "$1" = rt ] && echo rt-amd64 || echo amd64)") ||
@@ -87,7 +104,7 @@ lane_kernel() {
 		dir=$("$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
-		BINDER_MODULE=$(echo "$dir"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
+		BINDER_MODULE=$(binder_module "$dir")
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
@@ -104,28 +121,43 @@ lane_kernel() {
 		KDIR=/usr/src/linux-headers-$kver-amd64
 		LANE_MAKE=(CHECK=/usr/local/bin/sparse)
 		# 7.x keeps modules in linux-modules-*, unpacked beside the image
-		BINDER_MODULE=$(echo "$dir"/root/usr/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
+		BINDER_MODULE=$(binder_module "$dir")
 		LANE_ENV=(GUEST_ENV="${GUEST_ENV:+$GUEST_ENV }$SHORT_BUDGET")
 		LANE_MEM=512M
 		LANE_TIMEOUT=1500
 		;;
-	arm64)
-		dir=$(SUITE=bookworm ARCH=arm64 FLAVOUR=arm64 "$ROOT/qemu/fetch-kernel.sh" 6.1) ||
-			return 1
+	arm64 | arm64-16k)
+		if [ "$1" = arm64 ]; then
+			dir=$(SUITE=bookworm ARCH=arm64 FLAVOUR=arm64 \
+				"$ROOT/qemu/fetch-kernel.sh" 6.1) || return 1
+		else
+			# trixie's kbuild programs want trixie's glibc, its
+			# headers trixie's gcc: a root of their own
+			dir=$(SUITE=trixie ARCH=arm64 FLAVOUR=arm64-16k KBUILD_IN_ROOT=1 \
+				"$ROOT/qemu/fetch-kernel.sh" 6.12) || return 1
+			kroot=$(SUITE=trixie BPO_SUITE=trixie-updates \
+				PACKAGES="make sparse gcc-aarch64-linux-gnu $(cat "$dir/kbuild")" \
+				"$ROOT/qemu/build-root.sh" make) || return 1
+		fi
 		xroot=$(SUITE=bookworm BPO_SUITE=bookworm-updates ROOT_ARCHES=arm64 \
 			PACKAGES="$(echo $XROOT_PACKAGES)" "$ROOT/qemu/build-root.sh" make) || return 1
 		KERNEL=$dir/vmlinuz
 		KDIR=$dir/kdir
-		BINDER_MODULE=$(echo "$dir"/root/lib/modules/*/kernel/drivers/android/binder_linux.ko*)
-		LANE_RUN=("$ROOT/qemu/build-root.sh" run "$xroot")
+		BINDER_MODULE=$(binder_module "$dir")
+		LANE_RUN=("$ROOT/qemu/build-root.sh" run "${kroot:-$xroot}")
 		LANE_BIND=$dir:$ROOT
 		LANE_MAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		# the programs, static, are built once for both lanes, in the
+		# bookworm root (lane_userland)
+		USERLAND_RUN=("$ROOT/qemu/build-root.sh" run "$xroot")
 		LANE_ENV=(GUEST_ARCH=arm64 BUSYBOX=$xroot/bin/busybox
 			SELFTESTS=$ROOT/build/arm64/selftests/ashmem
 			LIBTESTS=$ROOT/build/arm64/guest/libashmem
 			EXAMPLES=$ROOT/build/arm64/guest/examples
 			GUEST_BIN=$ROOT/build/arm64/guest
 			GUEST_ENV="${GUEST_ENV:+$GUEST_ENV }$SHORT_BUDGET")
+		# a Cortex-A57 has no 16 KiB granule; a Neoverse-N1 has all three
+		[ "$1" = arm64 ] || LANE_ENV+=(GUEST_CPU=neoverse-n1)
 		LANE_MEM=1G
 		LANE_TIMEOUT=2700
 		;;
@@ -188,13 +220,34 @@ lane_module() {
 }
 
 # lane_userland LANE: build the test programs of a lane whose guest is not
-# of the host's architecture (the others run the host's build).
+# of the host's architecture (the others run the host's build).  Both arm64
+# lanes run the same static programs: the first of them in a session
+# builds them, the other waits for it and takes them.
 lane_userland() {
-	local out=$ROOT/build/$1
-	[ "$1" = arm64 ] || return 0
-	"${LANE_RUN[@]}" "$ROOT" make -s -C "$ROOT/selftests/ashmem" \
+	local out=$ROOT/build/arm64 lock status=0
+	[ ${#USERLAND_RUN[@]} -gt 0 ] || return 0
+	mkdir -p "$out"
+	exec {lock}>"$out.lock"
+	flock "$lock"
+	if [ "$(cat "$out/session" 2>/dev/null)" != "$ASHMEM_QEMU_SESSION" ]; then
+		rm -f "$out/session"
+		if arm64_userland "$out"; then
+			echo "$ASHMEM_QEMU_SESSION" >"$out/session"
+		else
+			status=1
+		fi
+	fi
+	exec {lock}>&-
+	return $status
+}
+
+# arm64_userland OUT: cross-build the selftests, the library's tests, the
+# examples and ashmemctl, static, into OUT.
+arm64_userland() {
+	local out=$1
+	"${USERLAND_RUN[@]}" "$ROOT" make -s -C "$ROOT/selftests/ashmem" \
 		OUTPUT="$out/selftests/ashmem" CC=aarch64-linux-gnu-gcc M32=n >&2 || return 1
-	"${LANE_RUN[@]}" "$ROOT" sh -c 'cd "$1" && out=$2 &&
+	"${USERLAND_RUN[@]}" "$ROOT" sh -c 'cd "$1" && out=$2 &&
 		cmake -S libashmem -B "$out/libashmem" -G Ninja --log-level=WARNING \
 			-DCMAKE_TOOLCHAIN_FILE="$1/qemu/aarch64-linux-gnu.cmake" \
 			-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASHMEM_WERROR=ON \
@@ -272,18 +325,15 @@ run_lane() {
 		echo 1 >"$dir/rc"
 		return 0
 	fi
+	local run=(env "${LANE_ENV[@]}" KERNEL="$KERNEL" MODULE="$MODULE"
+		KUNIT_MODULE="$KUNIT_MODULE" BINDER_MODULE="$BINDER_MODULE"
+		MEM="${MEM:-$LANE_MEM}" TIMEOUT="${TIMEOUT:-$LANE_TIMEOUT}" BUILD="$dir" LANE="$lane"
+		"$ROOT/qemu/run-tests.sh" -m test)
 	# (not tee /dev/stderr: reopening it truncates a log file it points to)
 	if [ "$2" = tee ]; then
-		env "${LANE_ENV[@]}" \
-			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
-			BUILD=$dir LANE=$lane \
-			"$ROOT/qemu/run-tests.sh" -m test | tee "$dir/output.txt" ||
-			rc=${PIPESTATUS[0]}
+		"${run[@]}" | tee "$dir/output.txt" || rc=${PIPESTATUS[0]}
 	else
-		env "${LANE_ENV[@]}" \
-			KERNEL=$KERNEL MODULE=$MODULE KUNIT_MODULE=$KUNIT_MODULE BINDER_MODULE=$BINDER_MODULE MEM=${MEM:-$LANE_MEM} TIMEOUT=${TIMEOUT:-$LANE_TIMEOUT} \
-			BUILD=$dir LANE=$lane \
-			"$ROOT/qemu/run-tests.sh" -m test >"$dir/output.txt" 2>&1 || rc=$?
+		"${run[@]}" >"$dir/output.txt" 2>&1 || rc=$?
 		cat "$dir/output.txt"
 	fi
 	echo "lanes: $lane took $((SECONDS - start)) s"

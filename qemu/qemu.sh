@@ -52,9 +52,11 @@ settings (environment):
   PROBE_TIMEOUT  seconds the KVM probe may take    (default: 10)
   KVM_DEV        the KVM device                    (default: /dev/kvm)
   GUEST_ARCH     x86_64 or arm64                   (default: x86_64); an arm64
-                 guest is a "virt" machine with a Cortex-A57, and runs
-                 under TCG when the host is not arm64 (KVM runs only the
-                 host's own architecture: there is nothing to probe)
+                 guest is a "virt" machine, and runs under TCG when the
+                 host is not arm64 (KVM runs only the host's own
+                 architecture: there is nothing to probe)
+  GUEST_CPU      the CPU TCG emulates for an arm64 guest (default: cortex-a57;
+                 neoverse-n1 for a kernel with 16 KiB pages, which the A57 lacks)
   QEMU           the emulator                      (default: qemu-system-x86_64,
                  qemu-system-aarch64 for arm64)
   QEMU_WORK      probe initramfs and accel.state   (default: build/qemu)
@@ -79,6 +81,7 @@ x86_64) QEMU=${QEMU:-qemu-system-x86_64} ;;
 arm64) QEMU=${QEMU:-qemu-system-aarch64} ;;
 *) echo "qemu: GUEST_ARCH must be x86_64 or arm64, not '$GUEST_ARCH'" >&2; exit 2 ;;
 esac
+GUEST_CPU=${GUEST_CPU:-cortex-a57}
 QEMU_WORK=${QEMU_WORK:-$ROOT/build/qemu}
 SESSION=${ASHMEM_QEMU_SESSION:-call-$$}
 
@@ -105,7 +108,7 @@ accel_args() {
 	[ "$GUEST_ARCH" != arm64 ] || machine="-M virt"
 	case "$1" in
 	kvm) echo "$machine -accel kvm -cpu host" ;;
-	tcg) echo "$machine -accel tcg${machine:+ -cpu cortex-a57}" ;;
+	tcg) echo "$machine -accel tcg${machine:+ -cpu $GUEST_CPU}" ;;
 	esac
 }
 

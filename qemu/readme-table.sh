@@ -18,14 +18,14 @@ README  the file to rewrite (default: README.md at the top of the tree)
 
 settings (environment):
   RUNS   where the lanes' output is (default: build/qemu)
-  ORDER  the lanes in table order (default: debian debug rt 6.12 newest arm64,
-         then any other lane found)
+  ORDER  the lanes in table order (default: debian debug rt 6.12 newest arm64
+         arm64-16k, then any other lane found)
 USAGE
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-$ROOT/build/qemu}
-ORDER=${ORDER:-debian debug rt 6.12 newest arm64}
+ORDER=${ORDER:-debian debug rt 6.12 newest arm64 arm64-16k}
 BEGIN='<!-- lanes table: begin (qemu/readme-table.sh) -->'
 END='<!-- lanes table: end -->'
 
@@ -36,27 +36,29 @@ die() {
 
 # row LANE FILE: one table row from a lane's output.
 row() {
-	local lane=$1 out=$2 kernel machine verdict when
+	local lane=$1 out=$2 kernel machine page verdict when
 	kernel=$(sed -n 's/^ashmem-guest: kernel \([^,]*\),.*/\1/p' "$out" | head -n 1)
 	machine=$(sed -n 's/^ashmem-guest: machine \(.*\)/\1/p' "$out" | head -n 1)
 	# runs from before /init printed the machine: Debian's flavour says it
 	if [ -z "$machine" ]; then
 		case "$kernel" in
 		*-amd64) machine=x86_64 ;;
-		*-arm64) machine=aarch64 ;;
+		*-arm64 | *-arm64-16k) machine=aarch64 ;;
 		esac
 	fi
+	# runs from before /init printed it: 4 KiB, the only size run then
+	page=$(sed -n 's/^ashmem-guest: page size \([0-9]*\) KiB/\1 KiB/p' "$out" | head -n 1)
 	verdict=$(tail -n 1 "$out")
 	echo "$verdict" | grep -Eq '^[0-9]+ passed, [0-9]+ failed' || verdict="no verdict (run broken)"
 	when=$(date -u -r "$out" +%Y-%m-%d)
-	printf '| %s | %s | %s | %s | %s |\n' "$lane" "${kernel:-not booted}" \
-		"${machine:-?}" "$verdict" "$when"
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$lane" "${kernel:-not booted}" \
+		"${machine:-?}" "${page:-4 KiB}" "$verdict" "$when"
 }
 
 table() {
 	local lane d seen=" "
-	echo "| lane | kernel | architecture | last run | date |"
-	echo "| --- | --- | --- | --- | --- |"
+	echo "| lane | kernel | architecture | page size | last run | date |"
+	echo "| --- | --- | --- | --- | --- | --- |"
 	for lane in $ORDER; do
 		[ -f "$RUNS/$lane/output.txt" ] || continue
 		row "$lane" "$RUNS/$lane/output.txt"

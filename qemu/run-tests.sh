@@ -48,7 +48,7 @@ settings (environment):
   GUEST_ENV NAME=VALUE words for the test programs' environment, passed on
             the kernel command line (e.g. "ASHMEM_FUZZ_SEED=42")
   LANE      which kernel this is, for the guest: debian, debug, rt, 6.12,
-            newest or arm64 (default: debian); /selftests/debug runs in the
+            newest, arm64 or arm64-16k (default: debian); /selftests/debug runs in the
             debug lane only
   GUEST_ARCH  x86_64 or arm64 (default: x86_64; see qemu/qemu.sh -h)
   BUSYBOX   the guest's busybox, static, of GUEST_ARCH (default: /bin/busybox)
