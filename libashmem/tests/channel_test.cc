@@ -242,16 +242,19 @@ TEST_P(ChannelTest, RestartedWriterKeepsAnUnreadMessage) {
 // Makes every copy of the payload that a reader makes look torn: page 1 of
 // the reader's mapping is PROT_NONE; touching it bumps the sequence (as a
 // producer that keeps rewriting a READY slot would) and moves the trap to
-// page 2, and touching page 2 moves it back, so each pass over the payload
-// changes the sequence exactly once.  After kMaxBumps the trap stops
-// bumping and lets the copy through.
+// page 3, and touching page 3 moves it back, so each pass over the payload
+// changes the sequence exactly once.  The two pages are not adjacent: one
+// load that spans a boundary between trapped pages would fault on each in
+// turn for ever (arm64's memcpy loads 32 bytes at a time, and with 16 KiB
+// pages one such load straddled pages 1 and 2).  After kMaxBumps the trap
+// stops bumping and lets the copy through.
 class SequenceBumper {
  public:
   static constexpr int kMaxBumps = 1000;
 
   SequenceBumper(std::byte* reader_memory, std::uint64_t* sequence) {
     page1_ = reader_memory + PageSize();
-    page2_ = reader_memory + 2 * PageSize();
+    page3_ = reader_memory + 3 * PageSize();
     sequence_ = sequence;
     bumps_.store(0);
     struct sigaction action = {};
@@ -262,7 +265,8 @@ class SequenceBumper {
     armed_ = installed_ && mprotect(page1_, PageSize(), PROT_NONE) == 0;
   }
   ~SequenceBumper() {
-    mprotect(page1_, 2 * PageSize(), PROT_READ);
+    mprotect(page1_, PageSize(), PROT_READ);
+    mprotect(page3_, PageSize(), PROT_READ);
     if (installed_)
       sigaction(SIGSEGV, &old_, nullptr);
   }
@@ -280,19 +284,19 @@ class SequenceBumper {
       if (bumps_ < kMaxBumps) {
         bumps_.fetch_add(1);
         std::atomic_ref<std::uint64_t>(*sequence_).fetch_add(1);
-        mprotect(page2_, page, PROT_NONE);
+        mprotect(page3_, page, PROT_NONE);
       }
       mprotect(page1_, page, PROT_READ);
-    } else if (addr >= page2_ && addr < page2_ + page) {
+    } else if (addr >= page3_ && addr < page3_ + page) {
       mprotect(page1_, page, PROT_NONE);
-      mprotect(page2_, page, PROT_READ);
+      mprotect(page3_, page, PROT_READ);
     } else {
       signal(SIGSEGV, SIG_DFL);  // a real crash: let it happen
     }
   }
 
   static inline std::byte* page1_;
-  static inline std::byte* page2_;
+  static inline std::byte* page3_;
   static inline std::uint64_t* sequence_;
   static inline std::atomic<int> bumps_;
   bool installed_ = false;
@@ -306,7 +310,8 @@ class SequenceBumper {
 TEST_P(ChannelTest, ReadIsBoundedWhileTheSequenceKeepsChanging) {
   std::optional<Reader> reader;
   ASSERT_NO_FATAL_FAILURE(Attach(PROT_READ | PROT_WRITE, &reader));
-  ASSERT_GE(writer_->capacity(), 3 * PageSize());
+  // the trapped pages 1 and 3 are payload, whole
+  ASSERT_GE(kPayloadOffset + writer_->capacity(), 4 * PageSize());
   ASSERT_TRUE(writer_->Write(Pattern(writer_->capacity(), 1), 0s).ok());
   Mapping raw = MapOrDie(PROT_READ | PROT_WRITE);
   auto* sequence = reinterpret_cast<std::uint64_t*>(raw.data() + kSequenceOffset);
@@ -715,10 +720,14 @@ TEST(ChannelSetupTest, RejectsUnusableMemory) {
   EXPECT_EQ(std::errc::invalid_argument,
             Channel::Writer::Create(std::move(unaligned).value()).error());
   EXPECT_EQ(std::errc::invalid_argument, Channel::Reader::Attach(Mapping()).error());
+  // a page's worth of descriptors leaves no room for the header (4 KiB:
+  // 64 of them, 16 KiB: 256, 64 KiB: kMaxSlots)
+  const auto page_of_descriptors = static_cast<std::uint32_t>(
+      std::min<std::size_t>(Channel::kMaxSlots, PageSize() / Channel::kSlotHeaderSize));
   const Channel::Options bad[] = {
       {.slots = 0},
       {.slots = Channel::kMaxSlots + 1},
-      {.slots = 64},  // 64 descriptors do not fit in a page with the header
+      {.slots = page_of_descriptors},
       {.integrity = static_cast<Channel::Integrity>(7)},
   };
   for (const Channel::Options& options : bad) {
