@@ -81,8 +81,10 @@ in_root() {
 # host_apt_policy: the machine's own settings for a Release file's dates,
 # as apt options for the root's apt (a mirror that serves a snapshot has
 # Release files past their Valid-Until, and the machine's apt accepts them).
+# A machine without such settings has none to pass on (and grep's finding
+# nothing must not end the script).
 host_apt_policy() {
-	apt-config dump | grep -E '^Acquire::Check-(Valid-Until|Date) ' |
+	apt-config dump | { grep -E '^Acquire::Check-(Valid-Until|Date) ' || true; } |
 		sed -E 's/^([^ ]*) "(.*)";$/-o \1=\2/' | tr '\n' ' '
 }
 

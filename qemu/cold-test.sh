@@ -50,9 +50,11 @@ debootstrap --variant=minbase --include=git,make,ca-certificates bookworm "$DIR/
 	"$MIRROR" >"$DIR/debootstrap.log" 2>&1 ||
 	die "debootstrap failed: $(tail -n 3 "$DIR/debootstrap.log")"
 echo "cold-test: bookworm root made in $((SECONDS - start)) s (not part of the time below)"
-# the machine's own sources, so that the root installs the same kernels
+# the machine's own apt sources and settings (a new machine of this kind
+# has both), so that the root installs the same kernels from the same mirror
 rm -f "$DIR/root/etc/apt/sources.list"
 cp -a /etc/apt/sources.list* "$DIR/root/etc/apt/" 2>/dev/null || true
+cp -a /etc/apt/apt.conf.d/. "$DIR/root/etc/apt/apt.conf.d/"
 git clone -q "$SRC" "$DIR/root/work/ashmem-linux"
 git -C "$DIR/root/work/ashmem-linux" checkout -q "$REV"
 
